@@ -1,0 +1,33 @@
+{#- Which delivered version of a key the staging model keeps (rank 1) and when the key was first
+    delivered. Rejected records never compete with valid ones. `order_by` puts the winner first:
+    the latest version for CDC tables and restatements, the first delivery for immutable facts. -#}
+{% macro version_rank(key_columns, order_by) -%}
+    case
+        when _reject_reason is null
+            then row_number() over (
+                partition by {{ key_columns | join(', ') }}, _reject_reason is null
+                order by {{ order_by }}
+            )
+    end
+{%- endmacro %}
+
+{% macro first_delivered_at(key_columns) -%}
+    min(_batch_at) filter (where _reject_reason is null) over (partition by {{ key_columns | join(', ') }})
+{%- endmacro %}
+
+{#- Latest delivery wins; ties inside one delivery go to the later line. -#}
+{% macro latest_delivery_first() -%}
+    _batch desc, _record_number desc
+{%- endmacro %}
+
+{#- Exact re-deliveries of an immutable fact: keep the first, so `_batch_at` is when it became known. -#}
+{% macro first_delivery_first() -%}
+    _batch asc, _record_number asc
+{%- endmacro %}
+
+{#- ASOF join to the day's USD rate or the latest earlier one, per the fx_rates contract. -#}
+{% macro join_usd_rate(currency_column, date_expression) -%}
+    asof left join {{ ref('stg_reference__fx_rates') }} as fx_rates
+        on {{ currency_column }} = fx_rates.currency
+        and {{ date_expression }} >= fx_rates.rate_date
+{%- endmacro %}

@@ -1,0 +1,41 @@
+with landed as (
+    {{ landing_csv_records(source('app', 'users'), [
+        'user_id', 'email', 'phone', 'country', 'created_at', 'updated_at', 'signup_ip',
+        'signup_device_id', 'referral_code', 'own_referral_code', 'status', 'kyc_level',
+    ]) }}
+),
+
+parsed as (
+    select
+        *,
+        {{ clean_text('user_id') }} as parsed_user_id,
+        {{ parse_timestamp('created_at') }} as parsed_created_at,
+        {{ parse_timestamp('updated_at') }} as parsed_updated_at,
+        {{ parse_integer('kyc_level') }} as parsed_kyc_level
+    from landed
+),
+
+validated as (
+    select
+        *,
+        {{ reject_reason([
+            ('parsed_user_id is null', 'missing_key'),
+            ('created_at is null or updated_at is null', 'missing_required_field'),
+            ('parsed_created_at is null or parsed_updated_at is null', 'invalid_timestamp'),
+            ('kyc_level is not null and parsed_kyc_level is null', 'invalid_number'),
+        ]) }} as _reject_reason
+    from parsed
+)
+
+-- The record text goes to the rejection audit: emails and phones in it are pseudonymised too.
+select
+    * replace (
+        replace(
+            replace(_raw_record, coalesce(email, chr(0)), coalesce({{ pseudonymise(normalise_email('email')) }}, '')),
+            coalesce(phone, chr(0)),
+            'phone:' || coalesce(sha256('{{ env_var("PII_SALT", "local-development-salt") }}' || ':' || phone), '')
+        ) as _raw_record
+    ),
+    {{ version_rank(['parsed_user_id'], 'parsed_updated_at desc, ' ~ latest_delivery_first()) }} as _version_rank,
+    {{ first_delivered_at(['parsed_user_id']) }} as _first_batch_at
+from validated

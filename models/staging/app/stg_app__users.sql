@@ -1,0 +1,44 @@
+-- Current state of every user: the version with the greatest updated_at (CDC), whatever the order
+-- in which versions were delivered. Emails and phones leave this model only as salted hashes.
+with base as (
+    select * from {{ ref('base_app__users') }}
+    where _reject_reason is null and _version_rank = 1
+),
+
+normalised as (
+    select
+        base.*,
+        {{ normalise_email('base.email') }} as normalised_email,
+        upper({{ clean_text('base.country') }}) as country_code,
+        country_calling_codes.calling_code::varchar as calling_code
+    from base
+    left join {{ ref('country_calling_codes') }} as country_calling_codes
+        on upper({{ clean_text('base.country') }}) = country_calling_codes.country_code
+)
+
+select
+    -- ids
+    parsed_user_id as user_id,
+    {{ clean_text('signup_device_id') }} as signup_device_id,
+    {{ clean_text('signup_ip') }} as signup_ip,
+    upper({{ clean_text('referral_code') }}) as referral_code,
+    upper({{ clean_text('own_referral_code') }}) as own_referral_code,
+    -- pseudonymised contact details
+    {{ pseudonymise('normalised_email') }} as email_hash,
+    split_part(normalised_email, '@', 2) as email_domain,
+    {{ pseudonymise(normalise_phone('phone', 'calling_code')) }} as phone_hash,
+    -- strings
+    country_code,
+    lower({{ clean_text('status') }}) as status,
+    -- numerics
+    parsed_kyc_level as kyc_level,
+    -- booleans
+    coalesce(normalised_email like '%@qa.internal', false) as is_test_account,
+    -- timestamps (UTC)
+    parsed_created_at as created_at,
+    parsed_updated_at as updated_at,
+    -- delivery
+    _batch,
+    _batch_at,
+    _first_batch_at
+from normalised

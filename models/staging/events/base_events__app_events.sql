@@ -1,0 +1,32 @@
+with landed as (
+    {{ landing_jsonl_records(source('events', 'app_events'), [
+        'event_id', 'event_type', 'user_id', 'anonymous_id', 'occurred_at', 'received_at',
+        'device_id', 'ip', 'country',
+    ], json_columns=['properties']) }}
+),
+
+parsed as (
+    select
+        *,
+        {{ clean_text('event_id') }} as parsed_event_id,
+        {{ parse_timestamp('occurred_at') }} as parsed_occurred_at,
+        {{ parse_timestamp('received_at') }} as parsed_received_at
+    from landed
+),
+
+validated as (
+    select
+        *,
+        {{ reject_reason([
+            ('parsed_event_id is null', 'missing_key'),
+            ('occurred_at is null or received_at is null or event_type is null', 'missing_required_field'),
+            ('parsed_occurred_at is null or parsed_received_at is null', 'invalid_timestamp'),
+        ]) }} as _reject_reason
+    from parsed
+)
+
+select
+    *,
+    {{ version_rank(['parsed_event_id'], first_delivery_first()) }} as _version_rank,
+    {{ first_delivered_at(['parsed_event_id']) }} as _first_batch_at
+from validated

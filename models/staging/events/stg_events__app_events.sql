@@ -1,0 +1,27 @@
+-- At-least-once delivery: an event that arrives again is kept once, as first delivered.
+with base as (
+    select * from {{ ref('base_events__app_events') }}
+    where _reject_reason is null and _version_rank = 1
+)
+
+select
+    -- ids
+    parsed_event_id as event_id,
+    {{ clean_text('user_id') }} as user_id,
+    {{ clean_text('anonymous_id') }} as anonymous_id,
+    {{ clean_text('device_id') }} as device_id,
+    {{ clean_text('ip') }} as ip,
+    -- strings
+    lower({{ clean_text('event_type') }}) as event_type,
+    upper({{ clean_text('country') }}) as country_code,
+    regexp_extract(trim(occurred_at), '(Z|[+-][0-9]{2}:?[0-9]{2})$', 1) as occurred_at_utc_offset,
+    -- free-form
+    properties,
+    -- timestamps (UTC)
+    parsed_occurred_at as occurred_at,
+    parsed_received_at as received_at,
+    -- delivery
+    _batch,
+    _batch_at,
+    _first_batch_at
+from base

@@ -1,0 +1,39 @@
+with landed as (
+    {{ landing_csv_records(source('payments', 'chargebacks'), [
+        'chargeback_id', 'attempt_id', 'received_at', 'reason', 'amount_minor', 'currency',
+    ]) }}
+),
+
+parsed as (
+    select
+        landed.*,
+        {{ clean_text('landed.chargeback_id') }} as parsed_chargeback_id,
+        {{ parse_timestamp('landed.received_at') }} as parsed_received_at,
+        {{ parse_integer('landed.amount_minor') }} as parsed_amount_minor,
+        upper({{ clean_text('landed.currency') }}) as parsed_currency,
+        currencies.minor_units
+    from landed
+    left join {{ ref('currencies') }} as currencies
+        on upper({{ clean_text('landed.currency') }}) = currencies.currency_code
+),
+
+validated as (
+    select
+        *,
+        {{ reject_reason([
+            ('parsed_chargeback_id is null', 'missing_key'),
+            ('received_at is null', 'missing_required_field'),
+            ('parsed_received_at is null', 'invalid_timestamp'),
+            ('amount_minor is null', 'missing_required_field'),
+            ('parsed_amount_minor is null', 'invalid_number'),
+            ('parsed_amount_minor <= 0', 'non_positive_amount'),
+            ('minor_units is null', 'unknown_currency'),
+        ]) }} as _reject_reason
+    from parsed
+)
+
+select
+    *,
+    {{ version_rank(['parsed_chargeback_id'], latest_delivery_first()) }} as _version_rank,
+    {{ first_delivered_at(['parsed_chargeback_id']) }} as _first_batch_at
+from validated

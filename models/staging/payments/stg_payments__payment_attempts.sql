@@ -1,0 +1,39 @@
+-- Exact re-deliveries are kept once, as first delivered. Amounts in major units by the currency's
+-- exponent, and in USD at the rate of the attempt's UTC day (or the latest earlier one).
+with base as (
+    select * from {{ ref('base_payments__payment_attempts') }}
+    where _reject_reason is null and _version_rank = 1
+),
+
+converted as (
+    select
+        base.*,
+        {{ minor_to_major('base.parsed_amount_minor', 'base.minor_units') }} as amount,
+        fx_rates.usd_per_unit
+    from base
+    {{ join_usd_rate('base.parsed_currency', 'base.parsed_created_at::date') }}
+)
+
+select
+    -- ids
+    parsed_attempt_id as attempt_id,
+    {{ clean_text('user_id') }} as user_id,
+    {{ clean_text('card_fingerprint') }} as card_fingerprint,
+    {{ clean_text('card_bin') }} as card_bin,
+    -- strings
+    upper({{ clean_text('card_country') }}) as card_country,
+    parsed_currency as currency,
+    lower({{ clean_text('purpose') }}) as purpose,
+    lower({{ clean_text('status') }}) as status,
+    lower({{ clean_text('decline_code') }}) as decline_code,
+    -- numerics
+    parsed_amount_minor as amount_minor,
+    amount,
+    {{ to_usd('amount', 'usd_per_unit') }} as amount_usd,
+    -- timestamps (UTC)
+    parsed_created_at as created_at,
+    -- delivery
+    _batch,
+    _batch_at,
+    _first_batch_at
+from converted

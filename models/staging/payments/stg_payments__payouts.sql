@@ -1,0 +1,34 @@
+-- A payout re-delivered with a newer status (pending -> paid) keeps its latest delivery.
+with base as (
+    select * from {{ ref('base_payments__payouts') }}
+    where _reject_reason is null and _version_rank = 1
+),
+
+converted as (
+    select
+        base.*,
+        {{ minor_to_major('base.parsed_amount_minor', 'base.minor_units') }} as amount,
+        fx_rates.usd_per_unit
+    from base
+    {{ join_usd_rate('base.parsed_currency', 'base.parsed_requested_at::date') }}
+)
+
+select
+    -- ids
+    parsed_payout_id as payout_id,
+    {{ clean_text('user_id') }} as user_id,
+    {{ clean_text('payout_account_hash') }} as payout_account_hash,
+    -- strings
+    parsed_currency as currency,
+    lower({{ clean_text('status') }}) as status,
+    -- numerics
+    parsed_amount_minor as amount_minor,
+    amount,
+    {{ to_usd('amount', 'usd_per_unit') }} as amount_usd,
+    -- timestamps (UTC)
+    parsed_requested_at as requested_at,
+    -- delivery
+    _batch,
+    _batch_at,
+    _first_batch_at
+from converted

@@ -1,0 +1,30 @@
+with base as (
+    select * from {{ ref('base_promotions__redemptions') }}
+    where _reject_reason is null and _version_rank = 1
+),
+
+converted as (
+    select
+        base.*,
+        fx_rates.usd_per_unit
+    from base
+    {{ join_usd_rate('base.parsed_currency', 'base.parsed_redeemed_at::date') }}
+)
+
+select
+    -- ids
+    parsed_redemption_id as redemption_id,
+    {{ clean_text('user_id') }} as user_id,
+    -- strings
+    upper({{ clean_text('promo_code') }}) as promo_code,
+    parsed_currency as currency,
+    -- numerics
+    parsed_bonus_amount as bonus_amount,
+    {{ to_usd('parsed_bonus_amount', 'usd_per_unit') }} as bonus_amount_usd,
+    -- timestamps (UTC)
+    parsed_redeemed_at as redeemed_at,
+    -- delivery
+    _batch,
+    _batch_at,
+    _first_batch_at
+from converted

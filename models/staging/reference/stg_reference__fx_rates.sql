@@ -1,0 +1,16 @@
+with base as (
+    select * from {{ ref('base_reference__fx_rates') }}
+    where _reject_reason is null and _version_rank = 1
+)
+
+select
+    -- keys
+    parsed_rate_date as rate_date,
+    parsed_currency as currency,
+    -- numerics
+    parsed_usd_per_unit as usd_per_unit,
+    -- delivery
+    _batch,
+    _batch_at,
+    _first_batch_at
+from base

@@ -1,0 +1,23 @@
+with base as (
+    select * from {{ ref('base_risk__decisions') }}
+    where _reject_reason is null and _version_rank = 1
+)
+
+select
+    -- ids
+    parsed_decision_id as decision_id,
+    {{ clean_text('user_id') }} as user_id,
+    {{ clean_text('subject_id') }} as subject_id,
+    -- strings
+    lower({{ clean_text('checkpoint') }}) as checkpoint,
+    lower({{ clean_text('action') }}) as action,
+    coalesce(try_cast(rules_hit as varchar []), []) as rules_hit,
+    -- numerics
+    parsed_score as score,
+    -- timestamps (UTC)
+    parsed_decided_at as decided_at,
+    -- delivery
+    _batch,
+    _batch_at,
+    _first_batch_at
+from base
