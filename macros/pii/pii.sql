@@ -11,7 +11,7 @@
 
 {#- To E.164 (+<country code><number>): an explicit + or 00 prefix is kept; a national number
     (leading trunk 0, or none) takes the calling code of the user's country. Numbers that cannot
-    be a phone (fewer than 7 or more than 15 digits) become null. -#}
+    be a phone (fewer than 8 or more than 15 digits) become null. -#}
 {% macro normalise_phone(phone, calling_code) -%}
     {%- set digits = "regexp_replace(replace(" ~ phone ~ ", '(0)', ''), '[^0-9]', '', 'g')" -%}
     {%- set e164 -%}
@@ -25,5 +25,5 @@
             else {{ calling_code }} || {{ digits }}
         end
     {%- endset -%}
-    case when length({{ e164 }}) between 7 and 15 then '+' || ({{ e164 }}) end
+    case when length({{ e164 }}) between 8 and 15 then '+' || ({{ e164 }}) end
 {%- endmacro %}

@@ -3,22 +3,22 @@
 -- landing zone and staging fails the build.
 with
 {%- for source_table, base_model, staging_model in landed_tables() %}
-{{ base_model }}_counts as (
-    select
-        '{{ source_table }}' as source_table,
-        count(*) as raw_rows,
-        count(*) filter (where _reject_reason is null and _version_rank > 1) as duplicate_rows,
-        count(distinct _file) as files_with_records,
-        max(_batch) as latest_batch
-    from {{ ref(base_model) }}
-),
+    {{ base_model }}_counts as (
+        select
+            '{{ source_table }}' as source_table,
+            count(*) as raw_rows,
+            count(*) filter (where _reject_reason is null and _version_rank > 1) as duplicate_rows,
+            count(distinct _file) as files_with_records,
+            max(_batch) as latest_batch
+        from {{ ref(base_model) }}
+    ),
 
-{{ staging_model }}_counts as (
-    select
-        '{{ source_table }}' as source_table,
-        count(*) as staged_rows
-    from {{ ref(staging_model) }}
-),
+    {{ staging_model }}_counts as (
+        select
+            '{{ source_table }}' as source_table,
+            count(*) as staged_rows
+        from {{ ref(staging_model) }}
+    ),
 {% endfor %}
 
 rejected_counts as (
@@ -31,12 +31,12 @@ rejected_counts as (
 
 landed as (
     {%- for source_table, base_model, staging_model in landed_tables() %}
-    select
-        {{ base_model }}_counts.*,
-        {{ staging_model }}_counts.staged_rows
-    from {{ base_model }}_counts
-    inner join {{ staging_model }}_counts using (source_table)
-    {% if not loop.last %}union all{% endif %}
+        select
+            {{ base_model }}_counts.*,
+            {{ staging_model }}_counts.staged_rows
+        from {{ base_model }}_counts
+        inner join {{ staging_model }}_counts on {{ base_model }}_counts.source_table = {{ staging_model }}_counts.source_table
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 )
 

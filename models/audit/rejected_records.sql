@@ -2,16 +2,16 @@
 -- code and the record as delivered (emails and phones pseudonymised). Nothing is dropped silently:
 -- load_reconciliation proves that these, the staged rows and the duplicates add up to the input.
 {% for source_table, base_model, _ in landed_tables() %}
-select
-    md5('{{ source_table }}' || '|' || _file || '|' || _record_number::varchar) as rejected_record_id,
-    '{{ source_table }}' as source_table,
-    _batch as batch,
-    _batch_at as batch_at,
-    _file as file_path,
-    _record_number as record_number,
-    _reject_reason as reason,
-    _raw_record as record
-from {{ ref(base_model) }}
-where _reject_reason is not null
-{% if not loop.last %}union all{% endif %}
+    select
+        md5('{{ source_table }}' || '|' || _file || '|' || _record_number::varchar) as rejected_record_id,
+        '{{ source_table }}' as source_table,
+        _batch as batch,
+        _batch_at as batch_at,
+        _file as file_path,
+        _record_number as record_number,
+        _reject_reason as reason,
+        _raw_record as record
+    from {{ ref(base_model) }}
+    where _reject_reason is not null
+    {% if not loop.last %}union all{% endif %}
 {%- endfor %}

@@ -27,10 +27,11 @@ install_touches as (
         - interval '{{ var("acquisition_click_lookback_days") }} days' as is_in_click_window
     from installs
     inner join touches
-        on installs.anonymous_id = touches.anonymous_id
-        and touches.touched_at < installs.first_app_open_at
-        and touches.touched_at >= installs.first_app_open_at
-        - interval '{{ var("multi_touch_lookback_days") }} days'
+        on
+            installs.anonymous_id = touches.anonymous_id
+            and installs.first_app_open_at > touches.touched_at
+            and touches.touched_at >= installs.first_app_open_at
+            - interval '{{ var("multi_touch_lookback_days") }} days'
 ),
 
 last_paid_clicks as (

@@ -11,7 +11,7 @@ select
     -- strings
     lower({{ clean_text('checkpoint') }}) as checkpoint,
     lower({{ clean_text('action') }}) as action,
-    coalesce(try_cast(rules_hit as varchar []), []) as rules_hit,
+    coalesce(try_cast(rules_hit as varchar[]), []) as rules_hit,
     -- numerics
     parsed_score as score,
     -- timestamps (UTC)

@@ -1,0 +1,1 @@
+"""Dagster code location and operational helpers for the marketplace warehouse."""
