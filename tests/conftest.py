@@ -36,7 +36,9 @@ def run_dbt(args: list[str], raw_root: Path, warehouse: Path, target_dir: Path) 
         check=False,
     )
     if result.returncode != 0:
-        pytest.fail(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+        pytest.fail(
+            f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
+        )
     return result.stdout
 
 

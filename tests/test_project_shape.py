@@ -101,7 +101,9 @@ def test_staging_reads_only_its_own_base_model(manifest):
 
 
 def test_every_landed_table_is_declared_and_described(manifest):
-    sources = [s for s in manifest["sources"].values() if s["package_name"] == "marketplace_warehouse"]
+    sources = [
+        s for s in manifest["sources"].values() if s["package_name"] == "marketplace_warehouse"
+    ]
     assert len(sources) == 15
     for source in sources:
         assert source["description"], source["unique_id"]
@@ -117,7 +119,11 @@ def test_no_project_file_reads_the_shared_folder():
     for path in PROJECT_DIR.rglob("*"):
         if any(part in {".venv", "data", "target", ".git", "logs"} for part in path.parts):
             continue
-        if path.is_file() and path.suffix in {".py", ".sql", ".yml", ".yaml", ".toml", ".cfg"}:
-            if shared_folder in path.read_text(errors="ignore"):
-                offenders.append(str(path.relative_to(PROJECT_DIR)))
+        suffixes = {".py", ".sql", ".yml", ".yaml", ".toml", ".cfg"}
+        if (
+            path.is_file()
+            and path.suffix in suffixes
+            and shared_folder in path.read_text(errors="ignore")
+        ):
+            offenders.append(str(path.relative_to(PROJECT_DIR)))
     assert offenders == []
