@@ -1,18 +1,14 @@
-{#- Which delivered version of a key the staging model keeps (rank 1) and when the key was first
-    delivered. Rejected records never compete with valid ones. `order_by` puts the winner first:
-    the latest version for CDC tables and restatements, the first delivery for immutable facts. -#}
+{#- Which delivered version of a key a staging model keeps (rank 1) and when the key was first
+    delivered. Staging applies them to the good records of its base model, over all deliveries, so
+    the base models stay row-by-row (and can load only new files). `order_by` puts the winner
+    first: the latest version for CDC tables and restatements, the first delivery for immutable
+    facts. -#}
 {% macro version_rank(key_columns, order_by) -%}
-    case
-        when _reject_reason is null
-            then row_number() over (
-                partition by {{ key_columns | join(', ') }}, _reject_reason is null
-                order by {{ order_by }}
-            )
-    end
+    row_number() over (partition by {{ key_columns | join(', ') }} order by {{ order_by }})
 {%- endmacro %}
 
 {% macro first_delivered_at(key_columns) -%}
-    min(_batch_at) filter (where _reject_reason is null) over (partition by {{ key_columns | join(', ') }})
+    min(_batch_at) over (partition by {{ key_columns | join(', ') }})
 {%- endmacro %}
 
 {#- Latest delivery wins; ties inside one delivery go to the later line. -#}

@@ -1,7 +1,7 @@
 -- Every delivered record that failed parsing or validation, one row each, with a stable reason
 -- code and the record as delivered (emails and phones pseudonymised). Nothing is dropped silently:
 -- load_reconciliation proves that these, the staged rows and the duplicates add up to the input.
-{% for source_table, base_model, _ in landed_tables() %}
+{% for source_table, base_model, _, _ in landed_tables() %}
     select
         md5('{{ source_table }}' || '|' || _file || '|' || _record_number::varchar) as rejected_record_id,
         '{{ source_table }}' as source_table,

@@ -35,7 +35,5 @@ select
             coalesce(phone, chr(0)),
             'phone:' || coalesce(sha256('{{ env_var("PII_SALT", "local-development-salt") }}' || ':' || phone), '')
         ) as _raw_record
-    ),
-    {{ version_rank(['parsed_user_id'], 'parsed_updated_at desc, ' ~ latest_delivery_first()) }} as _version_rank,
-    {{ first_delivered_at(['parsed_user_id']) }} as _first_batch_at
+    )
 from validated

@@ -1,8 +1,12 @@
 -- Current state of every user: the version with the greatest updated_at (CDC), whatever the order
 -- in which versions were delivered. Emails and phones leave this model only as salted hashes.
 with base as (
-    select * from {{ ref('base_app__users') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_user_id']) }} as _first_batch_at
+    from {{ ref('base_app__users') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_user_id'], 'parsed_updated_at desc, ' ~ latest_delivery_first()) }} = 1
 ),
 
 normalised as (

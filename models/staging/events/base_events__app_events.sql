@@ -25,8 +25,4 @@ validated as (
     from parsed
 )
 
-select
-    *,
-    {{ version_rank(['parsed_event_id'], first_delivery_first()) }} as _version_rank,
-    {{ first_delivered_at(['parsed_event_id']) }} as _first_batch_at
-from validated
+select * from validated

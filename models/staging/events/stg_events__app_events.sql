@@ -1,7 +1,11 @@
 -- At-least-once delivery: an event that arrives again is kept once, as first delivered.
 with base as (
-    select * from {{ ref('base_events__app_events') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_event_id']) }} as _first_batch_at
+    from {{ ref('base_events__app_events') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_event_id'], first_delivery_first()) }} = 1
 )
 
 select

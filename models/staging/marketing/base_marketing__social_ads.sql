@@ -35,8 +35,4 @@ validated as (
     from parsed
 )
 
-select
-    *,
-    {{ version_rank(['parsed_date_start', 'parsed_campaign_id'], latest_delivery_first()) }} as _version_rank,
-    {{ first_delivered_at(['parsed_date_start', 'parsed_campaign_id']) }} as _first_batch_at
-from validated
+select * from validated

@@ -24,8 +24,4 @@ validated as (
     from parsed
 )
 
-select
-    *,
-    {{ version_rank(['parsed_touch_id'], first_delivery_first()) }} as _version_rank,
-    {{ first_delivered_at(['parsed_touch_id']) }} as _first_batch_at
-from validated
+select * from validated

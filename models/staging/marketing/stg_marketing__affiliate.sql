@@ -1,8 +1,12 @@
 -- One row per partner and UTC day, restatements resolved (latest delivery wins). Installs are as
 -- the partner reports them, not as observed in the app.
 with base as (
-    select * from {{ ref('base_marketing__affiliate') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_day', 'parsed_partner_id']) }} as _first_batch_at
+    from {{ ref('base_marketing__affiliate') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_day', 'parsed_partner_id'], latest_delivery_first()) }} = 1
 ),
 
 converted as (

@@ -1,8 +1,12 @@
 -- One row per campaign and reporting day, restatements resolved (latest delivery wins).
 -- report_date stays the ad account's own local day, as the platform bills it.
 with base as (
-    select * from {{ ref('base_marketing__search_ads') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_report_date', 'parsed_campaign_id']) }} as _first_batch_at
+    from {{ ref('base_marketing__search_ads') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_report_date', 'parsed_campaign_id'], latest_delivery_first()) }} = 1
 ),
 
 converted as (

@@ -1,8 +1,12 @@
 -- One row per campaign and UTC day, restatements resolved (latest delivery wins). Keys the
 -- platform adds without notice are ignored.
 with base as (
-    select * from {{ ref('base_marketing__social_ads') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_date_start', 'parsed_campaign_id']) }} as _first_batch_at
+    from {{ ref('base_marketing__social_ads') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_date_start', 'parsed_campaign_id'], latest_delivery_first()) }} = 1
 ),
 
 converted as (

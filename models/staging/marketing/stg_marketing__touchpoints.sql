@@ -1,8 +1,12 @@
 -- utm_source is kept as delivered and in a normalised form (lower case, runs of anything but
 -- letters and digits folded to "_") that the channel mapping seed matches on.
 with base as (
-    select * from {{ ref('base_marketing__touchpoints') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_touch_id']) }} as _first_batch_at
+    from {{ ref('base_marketing__touchpoints') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_touch_id'], first_delivery_first()) }} = 1
 )
 
 select

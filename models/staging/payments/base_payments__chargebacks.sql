@@ -32,8 +32,4 @@ validated as (
     from parsed
 )
 
-select
-    *,
-    {{ version_rank(['parsed_chargeback_id'], latest_delivery_first()) }} as _version_rank,
-    {{ first_delivered_at(['parsed_chargeback_id']) }} as _first_batch_at
-from validated
+select * from validated

@@ -33,8 +33,4 @@ validated as (
     from parsed
 )
 
-select
-    *,
-    {{ version_rank(['parsed_attempt_id'], first_delivery_first()) }} as _version_rank,
-    {{ first_delivered_at(['parsed_attempt_id']) }} as _first_batch_at
-from validated
+select * from validated

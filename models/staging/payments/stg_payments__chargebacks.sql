@@ -1,8 +1,12 @@
 -- A chargeback can name an attempt the warehouse has not seen yet: it is kept, and joins once the
 -- processor re-sends the attempt.
 with base as (
-    select * from {{ ref('base_payments__chargebacks') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_chargeback_id']) }} as _first_batch_at
+    from {{ ref('base_payments__chargebacks') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_chargeback_id'], latest_delivery_first()) }} = 1
 ),
 
 converted as (

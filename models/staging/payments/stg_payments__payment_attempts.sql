@@ -1,8 +1,12 @@
 -- Exact re-deliveries are kept once, as first delivered. Amounts in major units by the currency's
 -- exponent, and in USD at the rate of the attempt's UTC day (or the latest earlier one).
 with base as (
-    select * from {{ ref('base_payments__payment_attempts') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_attempt_id']) }} as _first_batch_at
+    from {{ ref('base_payments__payment_attempts') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_attempt_id'], first_delivery_first()) }} = 1
 ),
 
 converted as (

@@ -1,7 +1,11 @@
 -- A payout re-delivered with a newer status (pending -> paid) keeps its latest delivery.
 with base as (
-    select * from {{ ref('base_payments__payouts') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_payout_id']) }} as _first_batch_at
+    from {{ ref('base_payments__payouts') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_payout_id'], latest_delivery_first()) }} = 1
 ),
 
 converted as (

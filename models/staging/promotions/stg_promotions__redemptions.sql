@@ -1,6 +1,10 @@
 with base as (
-    select * from {{ ref('base_promotions__redemptions') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_redemption_id']) }} as _first_batch_at
+    from {{ ref('base_promotions__redemptions') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_redemption_id'], latest_delivery_first()) }} = 1
 ),
 
 converted as (

@@ -28,8 +28,4 @@ validated as (
     from parsed
 )
 
-select
-    *,
-    {{ version_rank(['parsed_rate_date', 'parsed_currency'], latest_delivery_first()) }} as _version_rank,
-    {{ first_delivered_at(['parsed_rate_date', 'parsed_currency']) }} as _first_batch_at
-from validated
+select * from validated

@@ -1,6 +1,10 @@
 with base as (
-    select * from {{ ref('base_reference__fx_rates') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_rate_date', 'parsed_currency']) }} as _first_batch_at
+    from {{ ref('base_reference__fx_rates') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_rate_date', 'parsed_currency'], latest_delivery_first()) }} = 1
 )
 
 select

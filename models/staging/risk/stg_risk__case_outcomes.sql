@@ -1,7 +1,11 @@
 -- Cases are re-delivered as they progress (opened, then closed with an outcome): latest wins.
 with base as (
-    select * from {{ ref('base_risk__case_outcomes') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_case_id']) }} as _first_batch_at
+    from {{ ref('base_risk__case_outcomes') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_case_id'], latest_delivery_first()) }} = 1
 )
 
 select

@@ -1,6 +1,10 @@
 with base as (
-    select * from {{ ref('base_risk__decisions') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_decision_id']) }} as _first_batch_at
+    from {{ ref('base_risk__decisions') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_decision_id'], latest_delivery_first()) }} = 1
 )
 
 select

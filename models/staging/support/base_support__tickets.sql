@@ -28,8 +28,4 @@ validated as (
     from parsed
 )
 
-select
-    *,
-    {{ version_rank(['parsed_ticket_id'], latest_delivery_first()) }} as _version_rank,
-    {{ first_delivered_at(['parsed_ticket_id']) }} as _first_batch_at
-from validated
+select * from validated

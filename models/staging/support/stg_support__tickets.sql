@@ -1,7 +1,11 @@
 -- Tickets are re-delivered whenever they change: the latest delivery is the current state.
 with base as (
-    select * from {{ ref('base_support__tickets') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_ticket_id']) }} as _first_batch_at
+    from {{ ref('base_support__tickets') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_ticket_id'], latest_delivery_first()) }} = 1
 )
 
 select

@@ -1,8 +1,12 @@
 -- One row per trade. Gross value = price x quantity; fee is the platform's take, both in the
 -- trade's currency and in USD at the rate of the trade's UTC day.
 with base as (
-    select * from {{ ref('base_trading__trades') }}
-    where _reject_reason is null and _version_rank = 1
+    select
+        *,
+        {{ first_delivered_at(['parsed_trade_id']) }} as _first_batch_at
+    from {{ ref('base_trading__trades') }}
+    where _reject_reason is null
+    qualify {{ version_rank(['parsed_trade_id'], latest_delivery_first()) }} = 1
 ),
 
 converted as (
