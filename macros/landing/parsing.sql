@@ -5,9 +5,17 @@
     nullif(trim({{ column }}), '')
 {%- endmacro %}
 
-{#- ts_utc and ts_off: any ISO-8601 form with or without an offset; no offset means UTC. -#}
+{#- ts_utc and ts_off: ISO-8601 date and time (T or space), optional fraction, optional Z or
+    offset (no offset means UTC). Anything else - `2026-1-5 7:3`, `31/01/2026`, `N/A` - is
+    unparseable even where DuckDB's lenient cast would guess. -#}
 {% macro parse_timestamp(column) -%}
-    {{ plausible_timestamp("try_cast(trim(" ~ column ~ ") as timestamptz) at time zone 'UTC'") }}
+    case
+        when regexp_full_match(
+            trim({{ column }}),
+            '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?'
+        )
+            then {{ plausible_timestamp("try_cast(trim(" ~ column ~ ") as timestamptz) at time zone 'UTC'") }}
+    end
 {%- endmacro %}
 
 {#- epoch_ms: integer milliseconds since 1970-01-01 UTC. -#}
@@ -28,8 +36,12 @@
     end
 {%- endmacro %}
 
+{#- date: YYYY-MM-DD and a real calendar day. -#}
 {% macro parse_date(column) -%}
-    try_cast(trim({{ column }}) as date)
+    case
+        when regexp_full_match(trim({{ column }}), '[0-9]{4}-[0-9]{2}-[0-9]{2}')
+            then try_cast(trim({{ column }}) as date)
+    end
 {%- endmacro %}
 
 {% macro parse_integer(column) -%}

@@ -1,0 +1,118 @@
+-- One row per real user and UTC day on which the user did something. "Active" means at least one
+-- app event of the types in var active_event_types ({{ var('active_event_types') | join(', ') }}),
+-- a trade as buyer or seller, or a payment attempt (whatever its outcome).
+-- Revenue is the platform's fee revenue credited to the user: half the USD fee of every trade the
+-- user bought or sold in (the other half goes to the counterparty). Trades with an internal test
+-- account on either side count for nobody.
+with users as (
+    select user_id from {{ ref('stg_app__users') }}
+    where not is_test_account
+),
+
+test_accounts as (
+    select user_id from {{ ref('stg_app__users') }}
+    where is_test_account
+),
+
+session_days as (
+    select
+        user_id,
+        occurred_at::date as activity_date,
+        count(*) as session_events
+    from {{ ref('stg_events__app_events') }}
+    where
+        user_id is not null
+        and event_type in ('{{ var("active_event_types") | join("', '") }}')
+    group by all
+),
+
+trades as (
+    select * from {{ ref('stg_trading__trades') }} as trades
+    where
+        not exists (select 1 from test_accounts where test_accounts.user_id = trades.buyer_id)
+        and not exists (select 1 from test_accounts where test_accounts.user_id = trades.seller_id)
+),
+
+trade_sides as (
+    select
+        buyer_id as user_id,
+        executed_at,
+        1 as bought,
+        0 as sold,
+        gross_amount_usd,
+        fee_usd
+    from trades
+    union all
+    select
+        seller_id as user_id,
+        executed_at,
+        0 as bought,
+        1 as sold,
+        gross_amount_usd,
+        fee_usd
+    from trades
+),
+
+trade_days as (
+    select
+        user_id,
+        executed_at::date as activity_date,
+        sum(bought) as trades_bought,
+        sum(sold) as trades_sold,
+        sum(gross_amount_usd * bought) as gmv_bought_usd,
+        sum(gross_amount_usd * sold) as gmv_sold_usd,
+        sum(fee_usd * 0.5) as revenue_usd
+    from trade_sides
+    where user_id is not null
+    group by all
+),
+
+payment_days as (
+    select
+        user_id,
+        created_at::date as activity_date,
+        count(*) as payment_attempts,
+        count(*) filter (where status = 'succeeded') as successful_payments,
+        coalesce(sum(amount_usd) filter (where status = 'succeeded'), 0) as successful_payment_amount_usd
+    from {{ ref('stg_payments__payment_attempts') }}
+    where user_id is not null
+    group by all
+),
+
+user_days as (
+    select
+        user_id,
+        activity_date
+    from session_days
+    union
+    select
+        user_id,
+        activity_date
+    from trade_days
+    union
+    select
+        user_id,
+        activity_date
+    from payment_days
+)
+
+select
+    user_days.user_id,
+    user_days.activity_date,
+    coalesce(session_days.session_events, 0) as session_events,
+    coalesce(trade_days.trades_bought, 0) as trades_bought,
+    coalesce(trade_days.trades_sold, 0) as trades_sold,
+    coalesce(payment_days.payment_attempts, 0) as payment_attempts,
+    coalesce(payment_days.successful_payments, 0) as successful_payments,
+    coalesce(payment_days.successful_payment_amount_usd, 0) as successful_payment_amount_usd,
+    coalesce(trade_days.gmv_bought_usd, 0) as gmv_bought_usd,
+    coalesce(trade_days.gmv_sold_usd, 0) as gmv_sold_usd,
+    coalesce(trade_days.revenue_usd, 0) as revenue_usd
+from user_days
+inner join users on user_days.user_id = users.user_id
+left join session_days
+    on user_days.user_id = session_days.user_id and user_days.activity_date = session_days.activity_date
+left join trade_days
+    on user_days.user_id = trade_days.user_id and user_days.activity_date = trade_days.activity_date
+left join payment_days
+    on user_days.user_id = payment_days.user_id and user_days.activity_date = payment_days.activity_date
