@@ -1,8 +1,10 @@
 -- Every link between a real user and an identifier that another user could share: devices and
 -- IPs (signup, logins and other events), /24 IP blocks, install ids, card fingerprints, payout
 -- accounts, pseudonymised email and phone, referral codes (a user's own code and the code they
--- signed up with). One row per user and identifier, with when it was first and last seen and
--- when the warehouse first knew of it (`known_at`, the delivery time), for point-in-time use.
+-- signed up with), and concentrated trading: a buyer who spends at least half of their purchases
+-- (and at least two trades) with one seller is linked to that seller, as is the seller itself.
+-- One row per user and identifier, with when it was first and last seen and when the warehouse
+-- first knew of it (`known_at`, the delivery time), for point-in-time use.
 with users as (
     select * from {{ ref('stg_app__users') }}
     where not is_test_account
@@ -45,7 +47,39 @@ observed_links as (
     inner join users on payouts.user_id = users.user_id
 ),
 
-with_ip_blocks as (
+buyer_totals as (
+    select
+        buyer_id,
+        sum(gross_usd) as bought_usd
+    from {{ ref('int_risk__trade_edges') }}
+    group by buyer_id
+),
+
+concentrated_trades as (
+    select
+        edges.buyer_id,
+        edges.seller_id,
+        edges.first_trade_at,
+        edges.known_at
+    from {{ ref('int_risk__trade_edges') }} as edges
+    inner join buyer_totals on edges.buyer_id = buyer_totals.buyer_id
+    inner join users as buyers on edges.buyer_id = buyers.user_id
+    inner join users as sellers on edges.seller_id = sellers.user_id
+    where edges.trades >= 2 and edges.gross_usd >= 0.5 * buyer_totals.bought_usd
+),
+
+trade_links as (
+    select buyer_id as user_id, 'trade_counterparty' as identifier_type, seller_id as identifier,
+        first_trade_at as seen_at, known_at
+    from concentrated_trades
+    union all
+    select seller_id, 'trade_counterparty', seller_id, first_trade_at, known_at
+    from concentrated_trades
+),
+
+all_links as (
+    select * from trade_links
+    union all
     select * from observed_links
     union all
     select
@@ -66,6 +100,6 @@ select
     max(seen_at) as last_seen_at,
     min(known_at) as known_at,
     count(*) as observations
-from with_ip_blocks
+from all_links
 where identifier is not null
 group by user_id, identifier_type, identifier
