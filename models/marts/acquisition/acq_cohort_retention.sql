@@ -1,0 +1,154 @@
+-- Signup cohorts (ISO week of the UTC signup day) per acquisition channel (last touch, 7-day click
+-- window) and day offset since signup (day 0 = the signup day, UTC). A user counts at an offset
+-- once that day is on or before the last day of data ("observed").
+-- Active: the user did something that day (an app event of var active_event_types, a trade or a
+-- payment attempt; see int_users__activity_daily). Retained at day N: active on day N exactly.
+-- Revenue: the user's fee revenue (half the fee of each trade the user was part of), cumulated over
+-- days 0..N: the LTV curve. Payback: the first offset at which cumulative revenue per observed user
+-- reaches the cohort's acquisition cost per user (the channel's spend on the reporting days of the
+-- cohort week, divided by the cohort's signups); net of fraud, fraudulent users bring neither
+-- revenue nor count as acquired users.
+with users as (
+    select
+        user_id,
+        signup_date,
+        date_trunc('week', signup_date)::date as cohort_week,
+        acquisition_channel,
+        is_fraud
+    from {{ ref('int_users__acquisition_outcomes') }}
+),
+
+data_window as (
+    select * from {{ ref('int_platform__data_window') }}
+),
+
+offsets as (
+    select offset_days.day_offset::integer as day_offset
+    from range(0, {{ var('cohort_max_day_offset') }} + 1) as offset_days (day_offset)
+),
+
+activity as (
+    select
+        activity.user_id,
+        activity.activity_date - users.signup_date as day_offset,
+        activity.revenue_usd
+    from {{ ref('int_users__activity_daily') }} as activity
+    inner join users on activity.user_id = users.user_id
+    where activity.activity_date >= users.signup_date
+),
+
+user_offsets as (
+    select
+        users.user_id,
+        users.cohort_week,
+        users.acquisition_channel,
+        users.is_fraud,
+        offsets.day_offset,
+        activity.user_id is not null as is_active,
+        sum(coalesce(activity.revenue_usd, 0)) over (
+            partition by users.user_id order by offsets.day_offset
+        ) as cumulative_revenue_usd
+    from users
+    cross join data_window
+    inner join offsets on users.signup_date + offsets.day_offset <= data_window.last_activity_date
+    left join activity on users.user_id = activity.user_id and offsets.day_offset = activity.day_offset
+),
+
+cohorts as (
+    select
+        cohort_week,
+        acquisition_channel,
+        count(*) as cohort_size,
+        count(*) filter (where not is_fraud) as cohort_size_net_of_fraud
+    from users
+    group by all
+),
+
+cohort_spend as (
+    select
+        date_trunc('week', report_date)::date as cohort_week,
+        channel as acquisition_channel,
+        sum(spend_usd) as cohort_spend_usd
+    from {{ ref('fct_ad_spend_daily') }}
+    group by all
+),
+
+curves as (
+    select
+        cohort_week,
+        acquisition_channel,
+        day_offset,
+        count(*) as users_observed,
+        count(*) filter (where is_active) as active_users,
+        sum(cumulative_revenue_usd) as cumulative_revenue_usd,
+        count(*) filter (where not is_fraud) as users_observed_net_of_fraud,
+        count(*) filter (where is_active and not is_fraud) as active_users_net_of_fraud,
+        coalesce(sum(cumulative_revenue_usd) filter (where not is_fraud), 0)
+        as cumulative_revenue_net_of_fraud_usd
+    from user_offsets
+    group by all
+),
+
+measured as (
+    select
+        curves.*,
+        cohorts.cohort_size,
+        cohorts.cohort_size_net_of_fraud,
+        coalesce(cohort_spend.cohort_spend_usd, 0) as cohort_spend_usd,
+        curves.cumulative_revenue_usd / curves.users_observed as cumulative_revenue_per_user_usd,
+        curves.cumulative_revenue_net_of_fraud_usd
+        / nullif(curves.users_observed_net_of_fraud, 0) as cumulative_revenue_per_user_net_of_fraud_usd,
+        coalesce(cohort_spend.cohort_spend_usd, 0) / cohorts.cohort_size as cost_per_user_usd,
+        coalesce(cohort_spend.cohort_spend_usd, 0)
+        / nullif(cohorts.cohort_size_net_of_fraud, 0) as cost_per_user_net_of_fraud_usd
+    from curves
+    inner join cohorts
+        on curves.cohort_week = cohorts.cohort_week and curves.acquisition_channel = cohorts.acquisition_channel
+    left join cohort_spend
+        on
+            curves.cohort_week = cohort_spend.cohort_week
+            and curves.acquisition_channel = cohort_spend.acquisition_channel
+),
+
+paid_back as (
+    select
+        *,
+        cost_per_user_usd > 0
+        and cumulative_revenue_per_user_usd >= cost_per_user_usd as is_paid_back,
+        cost_per_user_net_of_fraud_usd > 0
+        and cumulative_revenue_per_user_net_of_fraud_usd >= cost_per_user_net_of_fraud_usd
+        as is_paid_back_net_of_fraud
+    from measured
+)
+
+select
+    cohort_week::date as cohort_week,
+    acquisition_channel::varchar as acquisition_channel,
+    day_offset::integer as day_offset,
+    'last_touch'::varchar as attribution_model,
+    {{ var('acquisition_click_lookback_days') }}::integer as attribution_lookback_days,
+    cohort_size::bigint as cohort_size,
+    users_observed::bigint as users_observed,
+    active_users::bigint as active_users,
+    (active_users / users_observed)::double as retention_rate,
+    cast(cumulative_revenue_usd as decimal(18, 6)) as cumulative_revenue_usd,
+    cumulative_revenue_per_user_usd::double as cumulative_revenue_per_user_usd,
+    cast(cohort_spend_usd as decimal(18, 6)) as cohort_spend_usd,
+    cost_per_user_usd::double as cost_per_user_usd,
+    is_paid_back,
+    min(day_offset) filter (where is_paid_back) over (
+        partition by cohort_week, acquisition_channel
+    )::integer as payback_day,
+    cohort_size_net_of_fraud::bigint as cohort_size_net_of_fraud,
+    users_observed_net_of_fraud::bigint as users_observed_net_of_fraud,
+    active_users_net_of_fraud::bigint as active_users_net_of_fraud,
+    (active_users_net_of_fraud / nullif(users_observed_net_of_fraud, 0))::double
+    as retention_rate_net_of_fraud,
+    cast(cumulative_revenue_net_of_fraud_usd as decimal(18, 6)) as cumulative_revenue_net_of_fraud_usd,
+    cumulative_revenue_per_user_net_of_fraud_usd::double as cumulative_revenue_per_user_net_of_fraud_usd,
+    cost_per_user_net_of_fraud_usd::double as cost_per_user_net_of_fraud_usd,
+    is_paid_back_net_of_fraud,
+    min(day_offset) filter (where is_paid_back_net_of_fraud) over (
+        partition by cohort_week, acquisition_channel
+    )::integer as payback_day_net_of_fraud
+from paid_back

@@ -1,0 +1,35 @@
+-- One row per real user and UTC day on which the user was active: an app event of the types in
+-- var active_event_types ({{ var('active_event_types') | join(', ') }}), a trade as buyer or seller,
+-- or a payment attempt. The base of DAU / WAU / MAU and of retention; revenue is the user's half of
+-- the platform fee of each trade.
+with activity as (
+    select * from {{ ref('int_users__activity_daily') }}
+),
+
+outcomes as (
+    select
+        user_id,
+        signup_date,
+        acquisition_channel,
+        is_fraud
+    from {{ ref('int_users__acquisition_outcomes') }}
+)
+
+select
+    activity.user_id::varchar as user_id,
+    activity.activity_date::date as activity_date,
+    outcomes.signup_date::date as signup_date,
+    (activity.activity_date - outcomes.signup_date)::integer as days_since_signup,
+    outcomes.acquisition_channel::varchar as acquisition_channel,
+    coalesce(outcomes.is_fraud, false) as is_fraud,
+    activity.session_events::bigint as session_events,
+    activity.trades_bought::bigint as trades_bought,
+    activity.trades_sold::bigint as trades_sold,
+    activity.payment_attempts::bigint as payment_attempts,
+    activity.successful_payments::bigint as successful_payments,
+    cast(activity.successful_payment_amount_usd as decimal(18, 6)) as successful_payment_amount_usd,
+    cast(activity.gmv_bought_usd as decimal(18, 6)) as gmv_bought_usd,
+    cast(activity.gmv_sold_usd as decimal(18, 6)) as gmv_sold_usd,
+    cast(activity.revenue_usd as decimal(18, 6)) as revenue_usd
+from activity
+left join outcomes on activity.user_id = outcomes.user_id
