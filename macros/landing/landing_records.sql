@@ -40,7 +40,7 @@ with landed_files as (
     select
         filename as _file,
         regexp_extract_all(content, '{{ record_pattern }}', 1) as file_records
-    from {{ relation }}
+    from {{ landing_files(relation) }}
 ),
 
 file_lines as (
@@ -96,7 +96,7 @@ with landed_files as (
     select
         filename as _file,
         string_split(content, chr(10)) as file_lines
-    from {{ relation }}
+    from {{ landing_files(relation) }}
 ),
 
 file_lines as (
@@ -160,5 +160,5 @@ select
     {%- for column in columns %}
     {{ column }}{{ "," if not loop.last }}
     {%- endfor %}
-from {{ relation }}
+from {{ landing_files(relation) }}
 {%- endmacro %}

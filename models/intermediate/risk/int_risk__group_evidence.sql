@@ -152,7 +152,7 @@ trading as (
         internal_trades.component_id,
         sum(internal_trades.trades) as internal_trades,
         sum(internal_trades.gross_usd) as internal_trade_usd,
-        count(*) filter (where internal_trades.is_mutual) / 2 as mutual_pairs,
+        count(*) filter (where internal_trades.is_mutual) // 2 as mutual_pairs,
         (select max(receivers.received_usd) from receivers where receivers.component_id = internal_trades.component_id)
         / nullif(sum(internal_trades.gross_usd), 0) as top_receiver_share
     from internal_trades
@@ -162,7 +162,7 @@ trading as (
 cycles as (
     select
         first_leg.component_id,
-        count(*) / 3 as trade_cycles
+        count(*) // 3 as trade_cycles
     from internal_trades as first_leg
     inner join internal_trades as second_leg
         on first_leg.seller_id = second_leg.buyer_id and first_leg.component_id = second_leg.component_id

@@ -17,6 +17,13 @@ fraud_chargebacks as (
     group by attempts.user_id
 ),
 
+flagged_group_members as (
+    select members.user_id
+    from {{ ref('risk_group_members') }} as members
+    inner join {{ ref('risk_groups') }} as groups on members.group_id = groups.group_id
+    where groups.is_flagged
+),
+
 confirmed_cases as (
     select
         user_id,
@@ -34,8 +41,11 @@ select
     coalesce(confirmed_cases.confirmed_cases, 0) as confirmed_fraud_cases,
     confirmed_cases.first_confirmed_at as first_confirmed_fraud_at,
     fraud_chargebacks.user_id is not null or confirmed_cases.user_id is not null as is_confirmed_fraud,
-    false as is_in_flagged_group,
-    fraud_chargebacks.user_id is not null or confirmed_cases.user_id is not null as is_fraud
+    flagged_group_members.user_id is not null as is_in_flagged_group,
+    fraud_chargebacks.user_id is not null
+    or confirmed_cases.user_id is not null
+    or flagged_group_members.user_id is not null as is_fraud
 from users
 left join fraud_chargebacks on users.user_id = fraud_chargebacks.user_id
 left join confirmed_cases on users.user_id = confirmed_cases.user_id
+left join flagged_group_members on users.user_id = flagged_group_members.user_id

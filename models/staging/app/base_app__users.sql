@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_csv_records(source('app', 'users'), [
         'user_id', 'email', 'phone', 'country', 'created_at', 'updated_at', 'signup_ip',

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_jsonl_records(source('events', 'app_events'), [
         'event_id', 'event_type', 'user_id', 'anonymous_id', 'occurred_at', 'received_at',

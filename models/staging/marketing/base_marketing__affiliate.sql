@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_csv_records(source('marketing', 'affiliate'), [
         'day', 'partner_id', 'partner_name', 'clicks', 'installs', 'payout_amount',

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_csv_records(source('marketing', 'search_ads'), [
         'report_date', 'account_timezone', 'campaign_id', 'campaign_name', 'impressions', 'clicks',

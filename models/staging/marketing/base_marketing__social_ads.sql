@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_jsonl_records(source('marketing', 'social_ads'), [
         'date_start', 'campaign_id', 'campaign_name', 'impressions', 'clicks', 'spend',

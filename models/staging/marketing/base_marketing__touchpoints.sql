@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_jsonl_records(source('marketing', 'touchpoints'), [
         'touch_id', 'anonymous_id', 'touched_at', 'touch_type', 'utm_source', 'utm_campaign',

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_csv_records(source('payments', 'chargebacks'), [
         'chargeback_id', 'attempt_id', 'received_at', 'reason', 'amount_minor', 'currency',

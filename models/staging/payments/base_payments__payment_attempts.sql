@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_csv_records(source('payments', 'payment_attempts'), [
         'attempt_id', 'user_id', 'created_at', 'amount_minor', 'currency', 'purpose',

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_csv_records(source('payments', 'payouts'), [
         'payout_id', 'user_id', 'requested_at', 'amount_minor', 'currency', 'payout_account_hash',

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_csv_records(source('promotions', 'redemptions'), [
         'redemption_id', 'user_id', 'promo_code', 'redeemed_at', 'bonus_amount', 'currency',

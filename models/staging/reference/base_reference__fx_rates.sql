@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_csv_records(source('reference', 'fx_rates'), ['rate_date', 'currency', 'usd_per_unit']) }}
 ),

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_csv_records(source('risk', 'case_outcomes'), [
         'case_id', 'user_id', 'opened_at', 'closed_at', 'source', 'outcome', 'typology',

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_jsonl_records(source('risk', 'decisions'), [
         'decision_id', 'user_id', 'checkpoint', 'subject_id', 'decided_at', 'score', 'action',

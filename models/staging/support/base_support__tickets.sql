@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_csv_records(source('support', 'tickets'), [
         'ticket_id', 'user_id', 'created_at', 'category', 'status', 'resolved_at', 'resolution',

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with landed as (
     {{ landing_parquet_records(source('trading', 'trades'), [
         'trade_id', 'listing_id', 'buyer_id', 'seller_id', 'executed_at', 'price', 'quantity',
