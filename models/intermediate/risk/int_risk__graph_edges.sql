@@ -1,8 +1,8 @@
 -- The identity graph the groups are cut from: user-identifier edges for identifiers that link at
--- least two users and are not hubs (see int_risk__identifiers). Referral codes do not cut groups:
--- an honest referrer's friends would glue strangers to a ring (referrals stay evidence in the
--- features and group scores). `is_strong` marks identifiers that only a person or a crew holds
--- (device, card, payout account, install, email, phone, trading counterparty); IPs and /24
+-- least two users and are not hubs (see int_risk__identifiers). Referral codes and contact
+-- details do not cut groups: an honest referrer's friends, or two namesakes' addresses, would glue
+-- strangers to a ring (they stay evidence in the features and group scores). `is_strong` marks identifiers that only a person or a crew holds
+-- (device, card, payout account, install, trading counterparty); IPs and /24
 -- blocks are weak and are dropped when a large component must be split.
 select
     links.user_id,
@@ -18,4 +18,4 @@ inner join {{ ref('int_risk__identifiers') }} as identifiers
 where
     identifiers.linked_users >= 2
     and not identifiers.is_hub
-    and links.identifier_type <> 'referral_code'
+    and links.identifier_type not in ('referral_code', 'email', 'phone')

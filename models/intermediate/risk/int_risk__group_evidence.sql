@@ -159,6 +159,31 @@ trading as (
     group by internal_trades.component_id
 ),
 
+member_flows as (
+    select
+        component_id,
+        user_id,
+        sum(paid_usd) as paid_usd,
+        sum(received_usd) as received_usd
+    from (
+        select component_id, buyer_id as user_id, gross_usd as paid_usd, 0 as received_usd from internal_trades
+        union all
+        select component_id, seller_id as user_id, 0 as paid_usd, gross_usd as received_usd from internal_trades
+    ) as flows
+    group by component_id, user_id
+),
+
+-- money that goes round: members who both pay and are paid inside the group, and how far each
+-- member's inflow and outflow are from cancelling out (0 = perfectly balanced)
+circulation as (
+    select
+        component_id,
+        count(*) filter (where paid_usd > 0 and received_usd > 0) as members_paying_and_paid,
+        sum(abs(received_usd - paid_usd)) / nullif(sum(received_usd + paid_usd), 0) as internal_flow_imbalance
+    from member_flows
+    group by component_id
+),
+
 cycles as (
     select
         first_leg.component_id,
@@ -197,6 +222,8 @@ select
     coalesce(trading.mutual_pairs, 0) as mutual_pairs,
     trading.top_receiver_share,
     coalesce(cycles.trade_cycles, 0) as trade_cycles,
+    coalesce(circulation.members_paying_and_paid, 0) as members_paying_and_paid,
+    circulation.internal_flow_imbalance,
     coalesce(funnels.new_buyers_paying_members, 0) as new_buyers_paying_members,
     funnels.share_received_by_withdrawing_members,
     coalesce(chargebacks.members_with_fraud_chargebacks, 0) as members_with_fraud_chargebacks
@@ -205,4 +232,5 @@ left join sharing on groups.component_id = sharing.component_id
 left join trading on groups.component_id = trading.component_id
 left join cycles on groups.component_id = cycles.component_id
 left join funnels on groups.component_id = funnels.component_id
+left join circulation on groups.component_id = circulation.component_id
 left join chargebacks on groups.component_id = chargebacks.component_id

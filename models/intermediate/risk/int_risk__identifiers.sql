@@ -4,6 +4,8 @@
 -- into one group; a crew's device or payout account links its victims within days. So an
 -- identifier is a hub when it links more than var identity_hub_min_users users spread over more
 -- than var identity_coordinated_span_days days, or more than var identity_hub_max_users at all.
+-- Contact details are personal: an email or phone shared by accounts that signed up further apart
+-- than that span is a recycled or generic address, not a ring, and is treated as a hub too.
 with links as (
     select * from {{ ref('int_risk__identity_links') }}
 )
@@ -19,6 +21,11 @@ select
     date_diff('second', min(first_seen_at), max(first_seen_at)) / 86400.0 as join_span_days,
     (
         count(*) > {{ var('identity_hub_max_users') }}
+        or (
+            identifier_type in ('email', 'phone')
+            and date_diff('second', min(first_seen_at), max(first_seen_at)) / 86400.0
+            > {{ var('identity_coordinated_span_days') }}
+        )
         or (
             count(*) > {{ var('identity_hub_min_users') }}
             and date_diff('second', min(first_seen_at), max(first_seen_at)) / 86400.0

@@ -1,5 +1,6 @@
 -- One row per group of connected users, scored by the evidence organised fraud leaves rather
--- than by size. Points: behaviour - bonus claims funnelled to one collector, or three or more
+-- than by size. Points: behaviour - bonus claims of a group of three or more funnelled to
+-- one collector, or three or more
 -- just-signed-up members paying members who withdraw the money (3), closed trading
 -- loops or several mutual trading pairs (3), a card tester (3), account-takeover victims (3 for
 -- two or more, 2 for one), two or more members with fraudulent chargebacks (2), a cash-out point
@@ -15,10 +16,17 @@ with evidence as (
 scored as (
     select
         *,
-        members_with_bonus >= 0.5 * member_count
+        member_count >= 3
+        and members_with_bonus >= 0.5 * member_count
         and internal_trades >= 2
         and top_receiver_share >= 0.5 as funnels_bonus_to_collector,
-        trade_cycles >= 1 or mutual_pairs >= 2 as trades_in_loops,
+        trade_cycles >= 1
+        or mutual_pairs >= 2
+        or (
+            members_paying_and_paid >= 3
+            and members_paying_and_paid >= 0.6 * member_count
+            and internal_flow_imbalance <= 0.35
+        ) as trades_in_loops,
         new_buyers_paying_members >= 3
         and share_received_by_withdrawing_members >= 0.7 as funnels_new_money_to_cash_out,
         member_count >= 4 and max_signups_within_48h >= 0.6 * member_count as signed_up_in_burst,
@@ -61,6 +69,8 @@ select
     cast(internal_trade_usd as decimal(18, 2)) as internal_trade_usd,
     mutual_pairs,
     trade_cycles,
+    members_paying_and_paid,
+    internal_flow_imbalance,
     top_receiver_share,
     new_buyers_paying_members,
     share_received_by_withdrawing_members,
@@ -79,7 +89,8 @@ select
             || ' members claimed bonuses and ' || round(100 * top_receiver_share) || '% of internal trade value went to one member' end,
         case when funnels_new_money_to_cash_out and not funnels_bonus_to_collector then new_buyers_paying_members
             || ' new accounts paid ' || round(100 * share_received_by_withdrawing_members) || '% of internal value to members who withdrew it' end,
-        case when trades_in_loops then trade_cycles || ' closed trading loops, ' || mutual_pairs || ' mutual trading pairs' end,
+        case when trades_in_loops then members_paying_and_paid || ' members both paying and paid inside the group (flow imbalance '
+            || round(internal_flow_imbalance, 2) || '), ' || trade_cycles || ' three-member loops, ' || mutual_pairs || ' mutual pairs' end,
         case when card_testers >= 1 then card_testers || ' member(s) testing cards' end,
         case when takeover_victims >= 1 then takeover_victims || ' account(s) showing takeover (failed-login burst, reset, new payout method)' end,
         case when members_with_fraud_chargebacks >= 2 then members_with_fraud_chargebacks || ' members with fraudulent chargebacks' end,
