@@ -1,0 +1,112 @@
+"""Replay helpers: deliver a landing zone in slices and compare two warehouses table by table.
+
+Used by the orchestration tests and handy by hand:
+
+    python tests/orchestration_replay.py compare a.duckdb b.duckdb
+"""
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import duckdb
+
+BATCH = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2})\.[A-Za-z]+$")
+COMPARED_SCHEMAS = ("staging", "intermediate", "marts", "audit")
+
+
+def landed_files(zone: Path) -> list[Path]:
+    """Every delivered file of a zone (never `_truth/`), by path."""
+    return sorted(
+        path
+        for path in zone.rglob("*")
+        if path.is_file() and BATCH.search(path.name) and "_truth" not in path.parts
+    )
+
+
+def batches(zone: Path) -> list[str]:
+    return sorted({BATCH.search(path.name).group(1) for path in landed_files(zone)})
+
+
+def slice_cutoffs(zone: Path, slices: int) -> list[str]:
+    """The last batch of each of `slices` slices of roughly equal numbers of delivery hours."""
+    hours = batches(zone)
+    return [hours[min(len(hours) - 1, (len(hours) * (i + 1)) // slices - 1)] for i in range(slices)]
+
+
+def deliver_until(zone: Path, destination: Path, cutoff: str) -> int:
+    """Symlink every file of `zone` with batch <= cutoff into `destination`; returns how many."""
+    linked = 0
+    for path in landed_files(zone):
+        if BATCH.search(path.name).group(1) > cutoff:
+            continue
+        target = destination / path.relative_to(zone)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(path, target)
+            linked += 1
+    return linked
+
+
+def tables(connection: duckdb.DuckDBPyConnection, schemas=COMPARED_SCHEMAS) -> list[str]:
+    return [
+        f"{schema}.{name}"
+        for schema, name in connection.execute(
+            "select table_schema, table_name from information_schema.tables"
+            " where table_schema in ? and table_catalog = current_database()"
+            " order by 1, 2",
+            [list(schemas)],
+        ).fetchall()
+    ]
+
+
+def compare(left: Path, right: Path, schemas=COMPARED_SCHEMAS) -> dict[str, str]:
+    """Tables that differ between two warehouses (as multisets of rows, `_run_*` columns left
+    out), with a short reason; an empty dict when they are identical."""
+    differences: dict[str, str] = {}
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{left}' as l (read_only)")
+        connection.execute(f"attach '{right}' as r (read_only)")
+        connection.execute("use l")
+        left_tables = set(tables(connection, schemas))
+        connection.execute("use r")
+        right_tables = set(tables(connection, schemas))
+        connection.execute("use memory")
+        for table in sorted(left_tables ^ right_tables):
+            differences[table] = "only in " + ("left" if table in left_tables else "right")
+        for table in sorted(left_tables & right_tables):
+            schema, name = table.split(".")
+            columns = [
+                row[0]
+                for row in connection.execute(
+                    "select column_name from information_schema.columns where table_catalog = 'l'"
+                    " and table_schema = ? and table_name = ? order by ordinal_position",
+                    [schema, name],
+                ).fetchall()
+                if not row[0].startswith("_run_")
+            ]
+            listed = ", ".join(f'"{column}"' for column in columns)
+            only_left, only_right = connection.execute(
+                f"""
+                select
+                    (select count(*) from (select {listed} from l.{table}
+                        except all select {listed} from r.{table})),
+                    (select count(*) from (select {listed} from r.{table}
+                        except all select {listed} from l.{table}))
+                """
+            ).fetchone()
+            if only_left or only_right:
+                differences[table] = f"{only_left} rows only left, {only_right} rows only right"
+    return differences
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "compare":
+        found = compare(Path(sys.argv[2]), Path(sys.argv[3]))
+        for table, reason in found.items():
+            print(f"{table}: {reason}")
+        print("identical" if not found else f"{len(found)} table(s) differ")
+        sys.exit(1 if found else 0)
+    print(__doc__)
+    sys.exit(2)
