@@ -24,6 +24,21 @@ cases as (
     group by user_id
 ),
 
+velocity as (
+    select
+        user_id,
+        max(prior_actions_1h) filter (where action_type = 'payment_attempt') as max_prior_attempts_1h,
+        max(prior_actions_24h) filter (where action_type = 'payment_attempt') as max_prior_attempts_24h,
+        max(prior_actions_1h) filter (where action_type = 'payout') as max_prior_payouts_1h,
+        max(prior_actions_24h) filter (where action_type = 'payout') as max_prior_payouts_24h,
+        max(prior_actions_7d) filter (where action_type = 'payout') as max_prior_payouts_7d,
+        max(prior_actions_1h) filter (where action_type = 'login') as max_prior_logins_1h,
+        min(account_age_days) filter (where action_type = 'payout') as account_age_days_at_first_payout
+    from {{ ref('int_risk__action_velocity') }}
+    where {{ known_by_cutoff('known_at', 'acted_at') }}
+    group by user_id
+),
+
 last_payments as (
     select
         user_id,
@@ -51,6 +66,13 @@ select
     signals.distinct_card_countries,
     signals.max_attempts_in_hour,
     signals.topup_usd,
+    coalesce(velocity.max_prior_attempts_1h, 0) as max_prior_attempts_1h,
+    coalesce(velocity.max_prior_attempts_24h, 0) as max_prior_attempts_24h,
+    coalesce(velocity.max_prior_payouts_1h, 0) as max_prior_payouts_1h,
+    coalesce(velocity.max_prior_payouts_24h, 0) as max_prior_payouts_24h,
+    coalesce(velocity.max_prior_payouts_7d, 0) as max_prior_payouts_7d,
+    coalesce(velocity.max_prior_logins_1h, 0) as max_prior_logins_1h,
+    velocity.account_age_days_at_first_payout,
     signals.logins,
     signals.failed_logins,
     signals.max_failed_logins_in_hour,
@@ -98,3 +120,4 @@ left join members on signals.user_id = members.user_id
 left join groups on members.group_id = groups.group_id
 left join cases on signals.user_id = cases.user_id
 left join last_payments on signals.user_id = last_payments.user_id
+left join velocity on signals.user_id = velocity.user_id
