@@ -64,7 +64,7 @@ last_paid_clicks as (
             stitched.anonymous_id = touches.anonymous_id
             and touches.touch_type = 'click'
             and touches.channel is not null
-            and touches.touched_at < stitched.installed_at
+            and stitched.installed_at > touches.touched_at
             and touches.touched_at >= stitched.installed_at
             - interval '{{ var("acquisition_click_lookback_days") }} days'
     qualify row_number() over (

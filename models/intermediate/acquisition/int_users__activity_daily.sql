@@ -1,3 +1,4 @@
+{%- set active_event_types = "'" ~ var('active_event_types') | join("', '") ~ "'" -%}
 -- One row per real user and UTC day on which the user did something. "Active" means at least one
 -- app event of the types in var active_event_types ({{ var('active_event_types') | join(', ') }}),
 -- a trade as buyer or seller, or a payment attempt (whatever its outcome).
@@ -9,11 +10,6 @@ with users as (
     where not is_test_account
 ),
 
-test_accounts as (
-    select user_id from {{ ref('stg_app__users') }}
-    where is_test_account
-),
-
 session_days as (
     select
         user_id,
@@ -22,15 +18,12 @@ session_days as (
     from {{ ref('stg_events__app_events') }}
     where
         user_id is not null
-        and event_type in ('{{ var("active_event_types") | join("', '") }}')
+        and event_type in ({{ active_event_types }})
     group by all
 ),
 
 trades as (
-    select * from {{ ref('stg_trading__trades') }} as trades
-    where
-        not exists (select 1 from test_accounts where test_accounts.user_id = trades.buyer_id)
-        and not exists (select 1 from test_accounts where test_accounts.user_id = trades.seller_id)
+    select * from {{ ref('int_trades__excluding_test_accounts') }}
 ),
 
 trade_sides as (

@@ -12,6 +12,7 @@
 {%- set multi_days = var('multi_touch_lookback_days') -%}
 {%- set half_life_days = var('time_decay_half_life_days') -%}
 {%- set end_share = var('position_based_end_share') -%}
+{%- set touch_types = "'" ~ var('attribution_touch_types') | join("', '") ~ "'" -%}
 with users as (
     select
         user_id,
@@ -40,7 +41,7 @@ multi_touch_touches as (
     from paths
     where
         channel is not null
-        and touch_type in ('{{ var("attribution_touch_types") | join("', '") }}')
+        and touch_type in ({{ touch_types }})
         and touched_at < installed_at
         and touched_at >= installed_at - interval '{{ multi_days }} days'
 ),
@@ -138,16 +139,24 @@ touch_credits as (
 
 attribution_models as (
     select
-        attribution_model,
-        lookback_days
-    from (
-        values
-        ('last_touch', {{ click_days }}),
-        ('first_touch', {{ multi_days }}),
-        ('linear', {{ multi_days }}),
-        ('position_based', {{ multi_days }}),
-        ('time_decay', {{ multi_days }})
-    ) as models (attribution_model, lookback_days)
+        'last_touch' as attribution_model,
+        {{ click_days }} as lookback_days
+    union all
+    select
+        'first_touch' as attribution_model,
+        {{ multi_days }} as lookback_days
+    union all
+    select
+        'linear' as attribution_model,
+        {{ multi_days }} as lookback_days
+    union all
+    select
+        'position_based' as attribution_model,
+        {{ multi_days }} as lookback_days
+    union all
+    select
+        'time_decay' as attribution_model,
+        {{ multi_days }} as lookback_days
 ),
 
 fallback_credits as (

@@ -26,16 +26,8 @@ first_payments as (
     group by user_id
 ),
 
-test_accounts as (
-    select user_id from {{ ref('stg_app__users') }}
-    where is_test_account
-),
-
 trades as (
-    select * from {{ ref('stg_trading__trades') }} as trades
-    where
-        not exists (select 1 from test_accounts where test_accounts.user_id = trades.buyer_id)
-        and not exists (select 1 from test_accounts where test_accounts.user_id = trades.seller_id)
+    select * from {{ ref('int_trades__excluding_test_accounts') }}
 ),
 
 first_trades as (

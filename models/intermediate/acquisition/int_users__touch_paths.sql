@@ -30,7 +30,7 @@ path_touches as (
     inner join touches
         on
             acquisitions.install_anonymous_id = touches.anonymous_id
-            and touches.touched_at < acquisitions.first_app_open_at
+            and acquisitions.first_app_open_at > touches.touched_at
             and touches.touched_at >= acquisitions.first_app_open_at
             - interval '{{ var("multi_touch_lookback_days") }} days'
 )
@@ -51,5 +51,5 @@ select
     date_diff('second', touched_at, installed_at) / 86400.0 as days_before_install,
     touch_type = 'click'
     and touched_at >= installed_at - interval '{{ var("acquisition_click_lookback_days") }} days'
-    as is_in_click_window
+        as is_in_click_window
 from path_touches

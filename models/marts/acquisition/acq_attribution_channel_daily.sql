@@ -27,7 +27,7 @@ select
     end::varchar as campaign_id,
     sum(attribution.credit)::double as credited_conversions,
     coalesce(sum(attribution.credit) filter (where not attribution.is_fraud), 0)::double
-    as credited_conversions_net_of_fraud,
+        as credited_conversions_net_of_fraud,
     count(distinct attribution.user_id)::bigint as converting_users,
     sum(attribution.credit * outcomes.revenue_d30_usd)::double as credited_revenue_d30_usd,
     coalesce(

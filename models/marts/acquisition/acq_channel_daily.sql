@@ -108,11 +108,11 @@ joined as (
         keys.channel in ('paid_search', 'paid_social', 'affiliate') as is_paid_channel,
         coalesce(spend.spend_usd, 0) as spend_usd,
         case when keys.channel = 'affiliate' then spend.impressions else coalesce(spend.impressions, 0) end
-        as impressions,
+            as impressions,
         coalesce(spend.clicks, 0) as clicks,
         coalesce(install_days.installs, 0) as installs,
         case when keys.channel = 'affiliate' then coalesce(spend.partner_reported_installs, 0) end
-        as partner_reported_installs,
+            as partner_reported_installs,
         coalesce(user_days.signups, 0) as signups,
         coalesce(user_days.activated_users, 0) as activated_users,
         coalesce(user_days.revenue_d7_usd, 0) as revenue_d7_usd,
@@ -154,7 +154,7 @@ select
     'last_touch'::varchar as attribution_model,
     {{ var('acquisition_click_lookback_days') }}::integer as attribution_lookback_days,
     is_paid_channel,
-    cast(spend_usd as decimal(18, 6)) as spend_usd,
+    spend_usd::decimal(18, 6) as spend_usd,
     impressions::bigint as impressions,
     clicks::bigint as clicks,
     (clicks / nullif(impressions, 0))::double as ctr,
@@ -165,8 +165,8 @@ select
     activated_users::bigint as activated_users,
     (case when is_paid_channel then spend_usd / nullif(signups, 0) end)::double as cost_per_signup_usd,
     (case when is_paid_channel then spend_usd / nullif(activated_users, 0) end)::double as cac_usd,
-    cast(revenue_d7_usd as decimal(18, 6)) as revenue_d7_usd,
-    cast(revenue_d30_usd as decimal(18, 6)) as revenue_d30_usd,
+    revenue_d7_usd::decimal(18, 6) as revenue_d7_usd,
+    revenue_d30_usd::decimal(18, 6) as revenue_d30_usd,
     (revenue_d7_usd / nullif(spend_usd, 0))::double as roas_d7,
     (revenue_d30_usd / nullif(spend_usd, 0))::double as roas_d30,
     is_d7_complete,
@@ -176,9 +176,9 @@ select
     signups_net_of_fraud::bigint as signups_net_of_fraud,
     activated_users_net_of_fraud::bigint as activated_users_net_of_fraud,
     (case when is_paid_channel then spend_usd / nullif(activated_users_net_of_fraud, 0) end)::double
-    as cac_net_of_fraud_usd,
-    cast(revenue_d7_net_of_fraud_usd as decimal(18, 6)) as revenue_d7_net_of_fraud_usd,
-    cast(revenue_d30_net_of_fraud_usd as decimal(18, 6)) as revenue_d30_net_of_fraud_usd,
+        as cac_net_of_fraud_usd,
+    revenue_d7_net_of_fraud_usd::decimal(18, 6) as revenue_d7_net_of_fraud_usd,
+    revenue_d30_net_of_fraud_usd::decimal(18, 6) as revenue_d30_net_of_fraud_usd,
     (revenue_d7_net_of_fraud_usd / nullif(spend_usd, 0))::double as roas_d7_net_of_fraud,
     (revenue_d30_net_of_fraud_usd / nullif(spend_usd, 0))::double as roas_d30_net_of_fraud
 from joined

@@ -84,7 +84,7 @@ curves as (
         count(*) filter (where not is_fraud) as users_observed_net_of_fraud,
         count(*) filter (where is_active and not is_fraud) as active_users_net_of_fraud,
         coalesce(sum(cumulative_revenue_usd) filter (where not is_fraud), 0)
-        as cumulative_revenue_net_of_fraud_usd
+            as cumulative_revenue_net_of_fraud_usd
     from user_offsets
     group by all
 ),
@@ -117,7 +117,7 @@ paid_back as (
         and cumulative_revenue_per_user_usd >= cost_per_user_usd as is_paid_back,
         cost_per_user_net_of_fraud_usd > 0
         and cumulative_revenue_per_user_net_of_fraud_usd >= cost_per_user_net_of_fraud_usd
-        as is_paid_back_net_of_fraud
+            as is_paid_back_net_of_fraud
     from measured
 )
 
@@ -131,9 +131,9 @@ select
     users_observed::bigint as users_observed,
     active_users::bigint as active_users,
     (active_users / users_observed)::double as retention_rate,
-    cast(cumulative_revenue_usd as decimal(18, 6)) as cumulative_revenue_usd,
+    cumulative_revenue_usd::decimal(18, 6) as cumulative_revenue_usd,
     cumulative_revenue_per_user_usd::double as cumulative_revenue_per_user_usd,
-    cast(cohort_spend_usd as decimal(18, 6)) as cohort_spend_usd,
+    cohort_spend_usd::decimal(18, 6) as cohort_spend_usd,
     cost_per_user_usd::double as cost_per_user_usd,
     is_paid_back,
     min(day_offset) filter (where is_paid_back) over (
@@ -143,8 +143,8 @@ select
     users_observed_net_of_fraud::bigint as users_observed_net_of_fraud,
     active_users_net_of_fraud::bigint as active_users_net_of_fraud,
     (active_users_net_of_fraud / nullif(users_observed_net_of_fraud, 0))::double
-    as retention_rate_net_of_fraud,
-    cast(cumulative_revenue_net_of_fraud_usd as decimal(18, 6)) as cumulative_revenue_net_of_fraud_usd,
+        as retention_rate_net_of_fraud,
+    cumulative_revenue_net_of_fraud_usd::decimal(18, 6) as cumulative_revenue_net_of_fraud_usd,
     cumulative_revenue_per_user_net_of_fraud_usd::double as cumulative_revenue_per_user_net_of_fraud_usd,
     cost_per_user_net_of_fraud_usd::double as cost_per_user_net_of_fraud_usd,
     is_paid_back_net_of_fraud,

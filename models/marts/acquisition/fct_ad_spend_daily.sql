@@ -78,8 +78,8 @@ select
     impressions::bigint as impressions,
     clicks::bigint as clicks,
     partner_reported_installs::bigint as partner_reported_installs,
-    cast(spend as decimal(18, 6)) as spend,
-    cast(spend_usd as decimal(18, 6)) as spend_usd,
+    spend::decimal(18, 6) as spend,
+    spend_usd::decimal(18, 6) as spend_usd,
     source_model::varchar as source_model,
     _first_batch_at::timestamp as first_delivered_at,
     _batch_at::timestamp as last_delivered_at

@@ -27,9 +27,9 @@ select
     activity.trades_sold::bigint as trades_sold,
     activity.payment_attempts::bigint as payment_attempts,
     activity.successful_payments::bigint as successful_payments,
-    cast(activity.successful_payment_amount_usd as decimal(18, 6)) as successful_payment_amount_usd,
-    cast(activity.gmv_bought_usd as decimal(18, 6)) as gmv_bought_usd,
-    cast(activity.gmv_sold_usd as decimal(18, 6)) as gmv_sold_usd,
-    cast(activity.revenue_usd as decimal(18, 6)) as revenue_usd
+    activity.successful_payment_amount_usd::decimal(18, 6) as successful_payment_amount_usd,
+    activity.gmv_bought_usd::decimal(18, 6) as gmv_bought_usd,
+    activity.gmv_sold_usd::decimal(18, 6) as gmv_sold_usd,
+    activity.revenue_usd::decimal(18, 6) as revenue_usd
 from activity
 left join outcomes on activity.user_id = outcomes.user_id

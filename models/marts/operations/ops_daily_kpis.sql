@@ -7,12 +7,12 @@ with data_window as (
 ),
 
 spine as (
-    select days.date_day::date as date_day
+    select spine_days.date_day::date as date_day
     from data_window
     cross join
         generate_series(
             data_window.first_activity_date, data_window.last_activity_date, interval '1 day'
-        ) as days (date_day)
+        ) as spine_days (date_day)
 ),
 
 test_accounts as (
@@ -43,7 +43,7 @@ active_users as (
         count(distinct activity.user_id) as mau
     from spine
     inner join activity
-        on activity.activity_date <= spine.date_day and activity.activity_date > spine.date_day - 30
+        on spine.date_day >= activity.activity_date and spine.date_day < activity.activity_date + 30
     group by spine.date_day
 ),
 
@@ -53,11 +53,15 @@ trades as (
         count(*) as trades,
         sum(gross_amount_usd) as gmv_usd,
         sum(fee_usd) as fees_usd
-    from {{ ref('stg_trading__trades') }} as trades
-    where
-        not exists (select 1 from test_accounts where test_accounts.user_id = trades.buyer_id)
-        and not exists (select 1 from test_accounts where test_accounts.user_id = trades.seller_id)
+    from {{ ref('int_trades__excluding_test_accounts') }}
     group by all
+),
+
+payment_attempts as (
+    select attempts.*
+    from {{ ref('stg_payments__payment_attempts') }} as attempts
+    left join test_accounts on attempts.user_id = test_accounts.user_id
+    where test_accounts.user_id is null
 ),
 
 payments as (
@@ -68,9 +72,8 @@ payments as (
         count(*) filter (where purpose = 'topup') as topup_attempts,
         count(*) filter (where purpose = 'topup' and status = 'succeeded') as successful_topups,
         coalesce(sum(amount_usd) filter (where purpose = 'topup' and status = 'succeeded'), 0)
-        as topup_volume_usd
-    from {{ ref('stg_payments__payment_attempts') }} as attempts
-    where not exists (select 1 from test_accounts where test_accounts.user_id = attempts.user_id)
+            as topup_volume_usd
+    from payment_attempts
     group by all
 ),
 
@@ -83,8 +86,16 @@ chargebacks as (
     from {{ ref('stg_payments__chargebacks') }} as chargebacks
     left join {{ ref('stg_payments__payment_attempts') }} as attempts
         on chargebacks.attempt_id = attempts.attempt_id
-    where not exists (select 1 from test_accounts where test_accounts.user_id = attempts.user_id)
-    group by all
+    left join test_accounts on attempts.user_id = test_accounts.user_id
+    where test_accounts.user_id is null
+    group by chargebacks.received_at::date
+),
+
+payouts_requested as (
+    select payouts.*
+    from {{ ref('stg_payments__payouts') }} as payouts
+    left join test_accounts on payouts.user_id = test_accounts.user_id
+    where test_accounts.user_id is null
 ),
 
 payouts as (
@@ -95,14 +106,15 @@ payouts as (
         count(*) filter (where status = 'paid') as payouts_paid,
         coalesce(sum(amount_usd) filter (where status = 'paid'), 0) as payout_paid_amount_usd,
         count(*) filter (where status = 'rejected') as payouts_rejected
-    from {{ ref('stg_payments__payouts') }} as payouts
-    where not exists (select 1 from test_accounts where test_accounts.user_id = payouts.user_id)
+    from payouts_requested
     group by all
 ),
 
 tickets as (
-    select * from {{ ref('stg_support__tickets') }} as tickets
-    where not exists (select 1 from test_accounts where test_accounts.user_id = tickets.user_id)
+    select tickets.*
+    from {{ ref('stg_support__tickets') }} as tickets
+    left join test_accounts on tickets.user_id = test_accounts.user_id
+    where test_accounts.user_id is null
 ),
 
 tickets_created as (
@@ -133,8 +145,8 @@ select
     coalesce(active_users.wau, 0)::bigint as wau,
     coalesce(active_users.mau, 0)::bigint as mau,
     coalesce(trades.trades, 0)::bigint as trades,
-    cast(coalesce(trades.gmv_usd, 0) as decimal(18, 6)) as gmv_usd,
-    cast(coalesce(trades.fees_usd, 0) as decimal(18, 6)) as fees_usd,
+    coalesce(trades.gmv_usd, 0)::decimal(18, 6) as gmv_usd,
+    coalesce(trades.fees_usd, 0)::decimal(18, 6) as fees_usd,
     (trades.fees_usd / nullif(trades.gmv_usd, 0))::double as take_rate,
     coalesce(payments.payment_attempts, 0)::bigint as payment_attempts,
     coalesce(payments.successful_payments, 0)::bigint as successful_payments,
@@ -142,15 +154,15 @@ select
     coalesce(payments.topup_attempts, 0)::bigint as topup_attempts,
     coalesce(payments.successful_topups, 0)::bigint as successful_topups,
     (payments.successful_topups / nullif(payments.topup_attempts, 0))::double as topup_success_rate,
-    cast(coalesce(payments.topup_volume_usd, 0) as decimal(18, 6)) as topup_volume_usd,
+    coalesce(payments.topup_volume_usd, 0)::decimal(18, 6) as topup_volume_usd,
     coalesce(tickets_solved.refunds, 0)::bigint as refunds,
     coalesce(chargebacks.chargebacks, 0)::bigint as chargebacks,
     coalesce(chargebacks.fraud_chargebacks, 0)::bigint as fraud_chargebacks,
-    cast(coalesce(chargebacks.chargeback_amount_usd, 0) as decimal(18, 6)) as chargeback_amount_usd,
+    coalesce(chargebacks.chargeback_amount_usd, 0)::decimal(18, 6) as chargeback_amount_usd,
     coalesce(payouts.payouts_requested, 0)::bigint as payouts_requested,
-    cast(coalesce(payouts.payout_requested_amount_usd, 0) as decimal(18, 6)) as payout_requested_amount_usd,
+    coalesce(payouts.payout_requested_amount_usd, 0)::decimal(18, 6) as payout_requested_amount_usd,
     coalesce(payouts.payouts_paid, 0)::bigint as payouts_paid,
-    cast(coalesce(payouts.payout_paid_amount_usd, 0) as decimal(18, 6)) as payout_paid_amount_usd,
+    coalesce(payouts.payout_paid_amount_usd, 0)::decimal(18, 6) as payout_paid_amount_usd,
     coalesce(payouts.payouts_rejected, 0)::bigint as payouts_rejected,
     coalesce(tickets_created.tickets_created, 0)::bigint as tickets_created,
     coalesce(tickets_solved.tickets_solved, 0)::bigint as tickets_solved,

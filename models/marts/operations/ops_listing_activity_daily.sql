@@ -8,12 +8,12 @@ with data_window as (
 ),
 
 spine as (
-    select days.date_day::date as date_day
+    select spine_days.date_day::date as date_day
     from data_window
     cross join
         generate_series(
             data_window.first_activity_date, data_window.last_activity_date, interval '1 day'
-        ) as days (date_day)
+        ) as spine_days (date_day)
 ),
 
 test_accounts as (
@@ -23,13 +23,12 @@ test_accounts as (
 
 views as (
     select
-        occurred_at::date as date_day,
-        user_id,
-        nullif(trim(json_extract_string(properties, '$.listing_id')), '') as listing_id
+        events.occurred_at::date as date_day,
+        events.user_id,
+        nullif(trim(json_extract_string(events.properties, '$.listing_id')), '') as listing_id
     from {{ ref('stg_events__app_events') }} as events
-    where
-        event_type = 'listing_viewed'
-        and not exists (select 1 from test_accounts where test_accounts.user_id = events.user_id)
+    left join test_accounts on events.user_id = test_accounts.user_id
+    where events.event_type = 'listing_viewed' and test_accounts.user_id is null
 ),
 
 trades as (
@@ -38,10 +37,7 @@ trades as (
         listing_id,
         quantity,
         gross_amount_usd
-    from {{ ref('stg_trading__trades') }} as trades
-    where
-        not exists (select 1 from test_accounts where test_accounts.user_id = trades.buyer_id)
-        and not exists (select 1 from test_accounts where test_accounts.user_id = trades.seller_id)
+    from {{ ref('int_trades__excluding_test_accounts') }}
 ),
 
 first_seen as (
@@ -101,7 +97,7 @@ select
     coalesce(daily_trades.trades, 0)::bigint as trades,
     coalesce(daily_trades.listings_traded, 0)::bigint as listings_traded,
     coalesce(daily_trades.units_traded, 0)::bigint as units_traded,
-    cast(coalesce(daily_trades.gmv_usd, 0) as decimal(18, 6)) as gmv_usd,
+    (coalesce(daily_trades.gmv_usd, 0))::decimal(18, 6) as gmv_usd,
     (daily_trades.trades / nullif(daily_views.listing_views, 0))::double as trades_per_view
 from spine
 left join daily_views on spine.date_day = daily_views.date_day

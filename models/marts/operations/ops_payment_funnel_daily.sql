@@ -27,12 +27,12 @@ trade_sides as (
     select
         buyer_id as user_id,
         executed_at
-    from {{ ref('stg_trading__trades') }}
+    from {{ ref('int_trades__excluding_test_accounts') }}
     union all
     select
         seller_id as user_id,
         executed_at
-    from {{ ref('stg_trading__trades') }}
+    from {{ ref('int_trades__excluding_test_accounts') }}
 ),
 
 trades_after_payment as (

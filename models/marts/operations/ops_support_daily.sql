@@ -14,27 +14,32 @@ test_accounts as (
 
 tickets as (
     select
-        ticket_id,
-        coalesce(category, 'unknown') as category,
-        status,
-        resolution,
-        csat,
-        created_at,
-        case when status = 'solved' then resolved_at end as solved_at
+        tickets.ticket_id,
+        coalesce(tickets.category, 'unknown') as category,
+        tickets.status,
+        tickets.resolution,
+        tickets.csat,
+        tickets.created_at,
+        case when tickets.status = 'solved' then tickets.resolved_at end as solved_at
     from {{ ref('stg_support__tickets') }} as tickets
-    where not exists (select 1 from test_accounts where test_accounts.user_id = tickets.user_id)
+    left join test_accounts on tickets.user_id = test_accounts.user_id
+    where test_accounts.user_id is null
+),
+
+categories as (
+    select distinct category from tickets
 ),
 
 spine as (
     select
-        days.date_day::date as date_day,
+        spine_days.date_day::date as date_day,
         categories.category
     from data_window
     cross join
         generate_series(
             data_window.first_activity_date, data_window.last_activity_date, interval '1 day'
-        ) as days (date_day)
-    cross join (select distinct category from tickets) as categories
+        ) as spine_days (date_day)
+    cross join categories
 ),
 
 created as (
