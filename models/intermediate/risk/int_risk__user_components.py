@@ -55,7 +55,6 @@ def attach_collectors(user_values, labels, buyers, sellers, amounts, min_members
     all_labels = np.concatenate([labels, labels.max() + 1 + np.arange(len(extra))])
     position.update({u: len(user_values) + i for i, u in enumerate(extra)})
     buyer_pos = np.array([position.get(b, -1) for b in buyers.tolist()], dtype=np.int64)
-    seller_pos = np.array([position[s] for s in sellers.tolist()], dtype=np.int64)
     known = buyer_pos >= 0
     buyer_component = np.where(known, all_labels[np.maximum(buyer_pos, 0)], -1)
     # per buyer: total purchases, to test "half or more of their purchases"
