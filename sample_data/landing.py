@@ -30,6 +30,63 @@ BAD_EPOCH = ["17679I0000000", "NaN", "1.7e12x", "--", "1768O12345678"]
 BAD_DATE = ["2026-02-30", "2026-13-01", "05/01/2026", "n/a", "2026-00-10"]
 
 
+class Lazy:
+    """A text column kept as numbers and rendered to text only when read.
+
+    The event stream of a large zone has tens of millions of records; held as Python strings it
+    needs tens of GB. ``render`` maps the source arrays (all of one length) to the column's
+    values, element by element, so rendering a subset gives exactly the values of rendering
+    everything. ``over`` holds the few values set one by one (planted bad records).
+    """
+
+    def __init__(self, render, src: dict[str, np.ndarray], over: dict[int, object] | None = None):
+        self.render = render
+        self.src = src
+        self.over = over if over is not None else {}
+
+    def __len__(self) -> int:
+        return len(next(iter(self.src.values())))
+
+    @property
+    def size(self) -> int:
+        return len(self)
+
+    def take(self, idx) -> Lazy:
+        if isinstance(idx, slice):
+            idx = np.arange(len(self))[idx]
+        idx = np.asarray(idx, dtype=np.int64)
+        over = {}
+        if self.over:
+            keys = np.fromiter(self.over.keys(), dtype=np.int64, count=len(self.over))
+            for j in np.nonzero(np.isin(idx, keys))[0].tolist():
+                over[j] = self.over[int(idx[j])]
+        return Lazy(self.render, {k: v[idx] for k, v in self.src.items()}, over)
+
+    def __getitem__(self, key):
+        if isinstance(key, int | np.integer):
+            key = int(key)
+            if key in self.over:
+                return self.over[key]
+            return self.render({k: v[key:key + 1] for k, v in self.src.items()})[0]
+        return self.take(key)
+
+    def __setitem__(self, key, value) -> None:
+        self.over[int(key)] = value
+
+    def concat(self, other: Lazy) -> Lazy:
+        n = len(self)
+        over = dict(self.over)
+        over.update({n + j: v for j, v in other.over.items()})
+        return Lazy(self.render,
+                    {k: np.concatenate([v, other.src[k]]) for k, v in self.src.items()}, over)
+
+    def tolist(self) -> list:
+        out = list(self.render(self.src))
+        for i, v in self.over.items():
+            out[i] = v
+        return out
+
+
 @dataclass
 class Table:
     name: str  # "system/table"
@@ -65,7 +122,9 @@ class Table:
         self.data = {}
         for c in self.all_columns:
             v = data[c]
-            if isinstance(v, np.ndarray) and v.dtype != object and self.fmt == "parquet":
+            keep_as_is = isinstance(v, Lazy) or (
+                isinstance(v, np.ndarray) and v.dtype != object and self.fmt == "parquet")
+            if keep_as_is:
                 self.data[c] = v
             else:
                 arr = np.empty(n, dtype=object)
@@ -81,8 +140,9 @@ class Table:
         """Append copies of rows ``idx`` delivered in ``batch``; returns the new row indices."""
         idx = np.asarray(idx, dtype=np.int64)
         start = self.n
-        for c in self.data:
-            self.data[c] = np.concatenate([self.data[c], self.data[c][idx]])
+        for c, v in self.data.items():
+            self.data[c] = (v.concat(v.take(idx)) if isinstance(v, Lazy)
+                            else np.concatenate([v, v[idx]]))
         self.batch = np.concatenate([self.batch, np.broadcast_to(batch, idx.shape)])
         self.order = np.concatenate([self.order, np.broadcast_to(order, idx.shape)])
         self.bad = np.concatenate([self.bad, np.full(idx.size, None, dtype=object)])
@@ -227,36 +287,57 @@ def write_table(table: Table, root: str, t0: int, hours: int, style_rng: np.rand
     return stats
 
 
+# Files are rendered in groups of about this many records: a large table's text need not fit in
+# memory at once, and every record renders the same way whatever group it is in.
+CHUNK_ROWS = 200_000
+
+
+def _file_groups(lo: np.ndarray, hi: np.ndarray, chunk: int = CHUNK_ROWS):
+    """Consecutive runs of file positions holding about ``chunk`` records each."""
+    group: list[int] = []
+    for j in range(len(lo)):
+        group.append(j)
+        if int(hi[j]) - int(lo[group[0]]) >= chunk:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
 def _csv_files(table, order, files, lo, hi, style_rng, stats):
-    base_cols = [table.data[c][order].tolist() for c in table.columns]
-    drift_cols = [(c, table.data[c][order].tolist(), start) for c, start in table.drift]
-    cut = table.cut[order]
     crlf = style_rng.random(len(files)) < 0.1
     zero_byte = style_rng.random(len(files)) < 0.3
-    for j, h in enumerate(files):
-        a, z = int(lo[j]), int(hi[j])
-        header = list(table.columns)
-        cols = [c[a:z] for c in base_cols]
-        for name, values, start in drift_cols:
-            if h >= start:
-                header.append(name)
-                cols.append(values[a:z])
-        if a == z:
-            stats["empty"] += 1
-            if zero_byte[j]:
-                stats["zero_byte"] += 1
-                yield h, b""
-                continue
-        eol = "\r\n" if crlf[j] else "\n"
-        stats["crlf"] += int(crlf[j])
-        rows = list(zip(*cols, strict=True)) if cols and a < z else []
-        for r in np.nonzero(cut[a:z])[0].tolist():
-            rows[r] = rows[r][: len(header) - int(cut[a + r])]
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator=eol)
-        w.writerow(header)
-        w.writerows(rows)
-        yield h, buf.getvalue().encode("utf-8")
+    for group in _file_groups(lo, hi):
+        g0 = int(lo[group[0]])
+        rows_of = order[g0:int(hi[group[-1]])]
+        base_cols = [table.data[c][rows_of].tolist() for c in table.columns]
+        drift_cols = [(c, table.data[c][rows_of].tolist(), start) for c, start in table.drift]
+        cut = table.cut[rows_of]
+        for j in group:
+            h = files[j]
+            a, z = int(lo[j]) - g0, int(hi[j]) - g0
+            header = list(table.columns)
+            cols = [c[a:z] for c in base_cols]
+            for name, values, start in drift_cols:
+                if h >= start:
+                    header.append(name)
+                    cols.append(values[a:z])
+            if a == z:
+                stats["empty"] += 1
+                if zero_byte[j]:
+                    stats["zero_byte"] += 1
+                    yield h, b""
+                    continue
+            eol = "\r\n" if crlf[j] else "\n"
+            stats["crlf"] += int(crlf[j])
+            rows = list(zip(*cols, strict=True)) if cols and a < z else []
+            for r in np.nonzero(cut[a:z])[0].tolist():
+                rows[r] = rows[r][: len(header) - int(cut[a + r])]
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator=eol)
+            w.writerow(header)
+            w.writerows(rows)
+            yield h, buf.getvalue().encode("utf-8")
 
 
 def _json_fragments(table: Table, order: np.ndarray) -> list[list[str]]:
@@ -280,27 +361,32 @@ def _json_fragments(table: Table, order: np.ndarray) -> list[list[str]]:
 
 
 def _jsonl_files(table, order, files, lo, hi, stats):
-    frags = _json_fragments(table, order)
     n_base = len(table.columns)
-    b = table.origin[order]
-    # drift keys only from their first batch on
-    for k, (_c, start) in enumerate(table.drift):
-        col = frags[n_base + k]
-        for i in np.nonzero(b < start)[0].tolist():
-            col[i] = ""
-    lines = ["".join(t) + "}" for t in zip(*frags, strict=True)]
-    cut = table.cut[order]
-    for i in np.nonzero(cut)[0].tolist():
-        line = lines[i]
-        lines[i] = line[: max(8, len(line) * int(cut[i]) // 100)]
-    for j, h in enumerate(files):
-        a, z = int(lo[j]), int(hi[j])
-        if a == z:
-            stats["empty"] += 1
-            stats["zero_byte"] += 1
-            yield h, b""
-            continue
-        yield h, ("\n".join(lines[a:z]) + "\n").encode("utf-8")
+    for group in _file_groups(lo, hi):
+        g0 = int(lo[group[0]])
+        rows_of = order[g0:int(hi[group[-1]])]
+        frags = _json_fragments(table, rows_of)
+        b = table.origin[rows_of]
+        # drift keys only from their first batch on
+        for k, (_c, start) in enumerate(table.drift):
+            col = frags[n_base + k]
+            for i in np.nonzero(b < start)[0].tolist():
+                col[i] = ""
+        lines = ["".join(t) + "}" for t in zip(*frags, strict=True)]
+        del frags
+        cut = table.cut[rows_of]
+        for i in np.nonzero(cut)[0].tolist():
+            line = lines[i]
+            lines[i] = line[: max(8, len(line) * int(cut[i]) // 100)]
+        for j in group:
+            h = files[j]
+            a, z = int(lo[j]) - g0, int(hi[j]) - g0
+            if a == z:
+                stats["empty"] += 1
+                stats["zero_byte"] += 1
+                yield h, b""
+                continue
+            yield h, ("\n".join(lines[a:z]) + "\n").encode("utf-8")
 
 
 TRADE_SCHEMA = pa.schema([

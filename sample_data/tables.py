@@ -7,7 +7,7 @@ import numpy as np
 
 from sample_data import reference as ref
 from sample_data.activity import EV_COUNTRIES, PAY_STATUS, PAYOUT_STATUS, PROMO_CODES, PURPOSE
-from sample_data.landing import Table, outage, redeliver
+from sample_data.landing import Lazy, Table, outage, redeliver
 from sample_data.money import minor_texts
 from sample_data.outcomes import ACTIONS, Outcomes
 from sample_data.population import Ctx, Population
@@ -31,6 +31,17 @@ EVENT_PROPS = {
                  '{"document":"driving_licence"}', None],
 }
 LISTING_SOURCES = ["search", "feed", "share", "direct"]
+EVENT_TYPE_TEXT = np.asarray(ref.EVENT_TYPES, dtype=object)
+EVENT_VERSIONS = np.asarray(["5.12.0", "5.12.1", "5.13.0", "5.14.2"], dtype=object)
+EVENT_COUNTRY_TEXT = np.asarray(EV_COUNTRIES, dtype=object)
+
+
+def _event_country(s: dict) -> list:
+    """Geo-IP country of events; a few arrive in lower case."""
+    country = EVENT_COUNTRY_TEXT[s["c"]]
+    low = s["low"]
+    country[low] = [c.lower() for c in country[low]]
+    return country.tolist()
 SIGNUP_METHODS = ["email", "google", "apple", "email"]
 
 
@@ -113,13 +124,14 @@ class Builder:
         last_of = {}
         for i, uu in enumerate(u.tolist()):
             last_of[uu] = i
-        multi = np.nonzero(np.bincount(u, minlength=n) >= 2)[0]
+        versions_of = np.bincount(u, minlength=n)
+        multi = np.nonzero(versions_of >= 2)[0]
         k = max(3, int(round(0.01 * multi.size)))
         pick = rng.choice(multi, min(k, multi.size), replace=False) if multi.size else []
         resent = 0
         for uu in np.sort(np.asarray(pick, dtype=np.int64)).tolist():
             latest = last_of[uu]
-            older = latest - int(rng.integers(1, np.sum(u == uu)))
+            older = latest - int(rng.integers(1, versions_of[uu]))
             b = int(t.batch[latest]) + int(rng.integers(1, 48))
             if b > self.last:
                 continue
@@ -144,31 +156,40 @@ class Builder:
         keep = (received < ctx.t_end) & (ev["t"] >= ctx.t0)
         idx = np.nonzero(keep)[0]
         offset = ctx.tzt.offset(ev["tz"][idx], ev["t"][idx])
-        props = self._event_props(ev, idx)
         anon_text = self.anon_text
         drift = self.drift_batch(0.4, 0.6)
-        versions = np.asarray(["5.12.0", "5.12.1", "5.13.0", "5.14.2"], dtype=object)
         t = Table("events/app_events", "jsonl",
                   ["event_id", "event_type", "user_id", "anonymous_id", "occurred_at",
                    "received_at", "device_id", "ip", "country", "properties"],
                   key=["event_id"], kinds={"properties": "raw"},
                   drift=[("app_version", drift), ("os", drift)], ts_col="occurred_at")
-        country = np.asarray(EV_COUNTRIES, dtype=object)[ev["country"][idx]]
+        # Columns are kept as numbers and rendered when the files are written (Lazy): the text
+        # of every event at once would not fit in memory at large scales.
         low = rng.random(idx.size) < 0.01
-        country[low] = [c.lower() for c in country[low]]
+        version_code = rng.integers(0, 4, idx.size).astype(np.int8)
+        android = rng.random(idx.size) < 0.55
+        ev_user = ev["user"][idx]
         t.set_rows({
-            "event_id": hex_ids(idx, 0xE7E7, "ev_", 16),
-            "event_type": np.asarray(ref.EVENT_TYPES, dtype=object)[ev["etype"][idx]],
-            "user_id": self.uid(ev["user"][idx]),
-            "anonymous_id": [anon_text[a] for a in ev["anon"][idx].tolist()],
-            "occurred_at": fmt_offset_ts(occurred[idx], offset),
-            "received_at": fmt_utc(received[idx]),
-            "device_id": self.device_text[ev["device"][idx]],
-            "ip": fmt_ip(ev["ip"][idx]),
-            "country": country,
-            "properties": props,
-            "app_version": versions[rng.integers(0, 4, idx.size)],
-            "os": np.where(rng.random(idx.size) < 0.55, "android", "ios").astype(object),
+            "event_id": Lazy(lambda s: hex_ids(s["i"], 0xE7E7, "ev_", 16), {"i": idx}),
+            "event_type": Lazy(lambda s: EVENT_TYPE_TEXT[s["c"]].tolist(),
+                               {"c": ev["etype"][idx].astype(np.int8)}),
+            "user_id": Lazy(lambda s: self.uid(s["u"]), {"u": ev_user}),
+            "anonymous_id": Lazy(lambda s: [anon_text[a] for a in s["a"].tolist()],
+                                 {"a": ev["anon"][idx]}),
+            "occurred_at": Lazy(lambda s: fmt_offset_ts(s["t"], s["o"]),
+                                {"t": occurred[idx], "o": offset.astype(np.int32)}),
+            "received_at": Lazy(lambda s: fmt_utc(s["t"]), {"t": received[idx]}),
+            "device_id": Lazy(lambda s: self.device_text[s["d"]].tolist(),
+                              {"d": ev["device"][idx]}),
+            "ip": Lazy(lambda s: fmt_ip(s["ip"]), {"ip": ev["ip"][idx]}),
+            "country": Lazy(_event_country, {"c": ev["country"][idx].astype(np.int16),
+                                             "low": low}),
+            "properties": Lazy(self._event_props, {
+                "etype": ev["etype"][idx].astype(np.int8), "aux": (ev["aux"][idx] % 4),
+                "listing": ev["listing"][idx], "user": ev_user}),
+            "app_version": Lazy(lambda s: EVENT_VERSIONS[s["c"]].tolist(), {"c": version_code}),
+            "os": Lazy(lambda s: np.where(s["android"], "android", "ios").tolist(),
+                       {"android": android}),
         }, self.batch_of(received[idx]), received[idx])
         # app opens as delivered, for the truth (occurred_at in UTC)
         logical = {"idx": idx, "occurred": occurred[idx], "received": received[idx]}
@@ -179,21 +200,22 @@ class Builder:
         self.stats["events_redelivered"] = redeliver(t, rng, 0.005, self.last, 72, avoid=down)
         return t, logical
 
-    def _event_props(self, ev: dict, idx: np.ndarray) -> list:
+    def _event_props(self, s: dict) -> list:
+        """The properties object of events (etype, aux % 4, listing, user) as JSON text."""
         pop = self.pop
-        et = ev["etype"][idx]
-        aux = ev["aux"][idx] % 4
-        out = np.empty(idx.size, dtype=object)
+        et = s["etype"]
+        aux = s["aux"]
+        out = np.empty(et.size, dtype=object)
         for etype, opts in EVENT_PROPS.items():
             sel = np.nonzero(et == etype)[0]
             out[sel] = np.asarray(opts, dtype=object)[aux[sel]]
         sel = np.nonzero(et == ref.EV_LISTING_VIEWED)[0]
-        lst = ev["listing"][idx[sel]]
+        lst = s["listing"][sel]
         out[sel] = [None if li < 0 else
                     f'{{"listing_id":"{self.listing_text[li]}","source":"{LISTING_SOURCES[a]}"}}'
                     for li, a in zip(lst.tolist(), aux[sel].tolist(), strict=True)]
         sel = np.nonzero(et == ref.EV_SIGNUP)[0]
-        users = ev["user"][idx[sel]]
+        users = s["user"][sel]
         out[sel] = [f'{{"method":"{SIGNUP_METHODS[a]}","referral_code":'
                     + ("null" if code is None else f'"{code}"') + "}"
                     for a, code in zip(aux[sel].tolist(), pop.referral_code[users].tolist(),
