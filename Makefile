@@ -14,19 +14,26 @@ export SERVING_PATH ?= $(CURDIR)/data/serving.duckdb
 export REPORTS_DIR ?= $(CURDIR)/data/reports
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
+# Dagster keeps its run history here (gitignored); `make refresh`/`rebuild` runs show in `make ui`.
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+DAGSTER_HOST ?= 127.0.0.1
+DAGSTER_PORT ?= 3000
 
 # Size of the sample landing zone that `make demo` generates when RAW_ROOT is empty.
 DEMO_USERS ?= 20000
 DEMO_DAYS ?= 90
 DEMO_SEED ?= 7
 
-.PHONY: help setup demo test lint build clean-data
+.PHONY: help setup demo test lint build refresh rebuild ui clean-data
 
 help:
 	@echo "make demo   set up, generate sample data, build + test the warehouse, print a summary"
 	@echo "make test   set up and run the whole test suite (pytest, dbt, sqlfluff, ruff)"
 	@echo "make setup  create .venv with the locked dependencies (idempotent)"
 	@echo "make build  dbt build (seeds, models, tests) against RAW_ROOT into WAREHOUSE_PATH"
+	@echo "make refresh  T+hours job through Dagster: load new deliveries, rebuild marts, publish SERVING_PATH"
+	@echo "make rebuild  T+1 job through Dagster: every model from scratch, publish SERVING_PATH, reports"
+	@echo "make ui     Dagster UI on http://$(DAGSTER_HOST):$(DAGSTER_PORT) (Ctrl-C stops it)"
 	@echo "make lint   sqlfluff + ruff"
 
 # The stamp is newer than the lock file once the venv matches it, so a second run does nothing.
@@ -46,11 +53,32 @@ build: setup
 	@mkdir -p $(dir $(WAREHOUSE_PATH))
 	$(DBT) build
 
+# The Dagster instance settings (one warehouse writer at a time in the run queue).
+$(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	@cp $< $@
+
+# T+hours through Dagster: base models load only new deliveries, everything downstream is rebuilt,
+# the marts are published to SERVING_PATH. Waits for another writer (or: ARGS=--skip-if-busy).
+refresh: setup $(DAGSTER_HOME)/dagster.yaml
+	@mkdir -p $(dir $(WAREHOUSE_PATH)) $(dir $(SERVING_PATH)) $(REPORTS_DIR)
+	$(PYTHON) -m orchestration.cli refresh $(ARGS)
+
+# T+1 through Dagster: every model from scratch (--full-refresh), serving copy, reports.
+rebuild: setup $(DAGSTER_HOME)/dagster.yaml
+	@mkdir -p $(dir $(WAREHOUSE_PATH)) $(dir $(SERVING_PATH)) $(REPORTS_DIR)
+	$(PYTHON) -m orchestration.cli rebuild $(ARGS)
+
+# The Dagster UI and daemon (schedules, sensors) on this machine only; Ctrl-C stops both.
+ui: setup $(DAGSTER_HOME)/dagster.yaml
+	@mkdir -p $(dir $(WAREHOUSE_PATH)) $(dir $(SERVING_PATH)) $(REPORTS_DIR)
+	$(VENV)/bin/dagster dev -m orchestration.definitions -h $(DAGSTER_HOST) -p $(DAGSTER_PORT)
+
 demo: setup
 	@if [ ! -d "$(RAW_ROOT)" ] || [ -z "$$(ls -A $(RAW_ROOT) 2>/dev/null)" ]; then \
 		$(MAKE) --no-print-directory $(RAW_ROOT)/.complete; \
 	else echo "Using the landing zone already in $(RAW_ROOT)"; fi
-	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory rebuild
 	$(PYTHON) -m orchestration.summary
 
 test: setup

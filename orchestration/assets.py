@@ -1,12 +1,13 @@
 """Assets: the landing zone (observed), the dbt project (built), the serving copy (published)."""
 
 import json
-from pathlib import Path
+import warnings
 
 from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
+    BetaWarning,
     Config,
     DataVersion,
     MaterializeResult,
@@ -53,18 +54,20 @@ def warehouse_dbt(
 
 
 def landing_zone_asset(tables: list[LandedTable]):
-    @multi_observable_source_asset(
-        name="landing_zone",
-        specs=[
-            AssetSpec(
-                key=table.asset_key_path,
-                group_name="landing",
-                description=f"Files the upstream system delivers: RAW_ROOT/{table.name}/<batch>.{table.extension}",
-                kinds={table.extension},
-            )
-            for table in tables
-        ],
-    )
+    specs = [
+        AssetSpec(
+            key=table.asset_key_path,
+            group_name="landing",
+            description=f"Files the upstream system delivers: RAW_ROOT/{table.name}/<batch>.{table.extension}",
+            kinds={table.extension},
+        )
+        for table in tables
+    ]
+    with warnings.catch_warnings():  # multi_observable_source_asset is marked beta
+        warnings.simplefilter("ignore", BetaWarning)
+        observe_many = multi_observable_source_asset(name="landing_zone", specs=specs)
+
+    @observe_many
     def landing_zone():
         """Observe each landed table: its newest batch and number of delivered files."""
         raw_root = settings.raw_root()
@@ -102,8 +105,8 @@ def served_keys() -> list[AssetKey]:
     ),
 )
 def serving_copy(context: AssetExecutionContext, warehouse_writer: WarehouseWriter):
-    target = Path(warehouse_writer.serving_path)
-    rows = serving.publish(Path(warehouse_writer.warehouse_path), target, run_id=context.run.run_id)
+    target = warehouse_writer.serving
+    rows = serving.publish(warehouse_writer.warehouse, target, run_id=context.run.run_id)
     context.log.info(f"Published {len(rows)} tables to {target}")
     return MaterializeResult(
         metadata={

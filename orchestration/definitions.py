@@ -12,7 +12,7 @@ from orchestration.automation import (
 from orchestration.landing import landed_tables
 from orchestration.project import dbt_resource
 from orchestration.reports import report_assets
-from orchestration.resources import warehouse_writer
+from orchestration.resources import WarehouseWriter
 
 _tables = landed_tables(manifest())
 
@@ -26,5 +26,5 @@ defs = Definitions(
     jobs=list(JOBS.values()),
     schedules=schedules,
     sensors=[landing_sensor(_tables), risk_notifications_sensor],
-    resources={"dbt": dbt_resource(), "warehouse_writer": warehouse_writer()},
+    resources={"dbt": dbt_resource(), "warehouse_writer": WarehouseWriter()},
 )

@@ -14,27 +14,42 @@ class WarehouseWriter(ConfigurableResource):
     """The right to write the warehouse, held for a whole run: the jobs run in process, so the
     resource is set up once before the first step and released after the last one (dbt build,
     serving publication, reports). A second writer waits for it with a message naming the holder.
+
+    Paths left unset are read from the environment when a run starts (WAREHOUSE_PATH,
+    SERVING_PATH, WAREHOUSE_LOCK_PATH, WAREHOUSE_LOCK_WAIT_SECONDS), like dbt reads them.
     """
 
-    warehouse_path: str
-    serving_path: str
-    lock_path: str
-    wait_seconds: float
+    warehouse_path: str | None = None
+    serving_path: str | None = None
+    lock_path: str | None = None
+    wait_seconds: float | None = None
+
+    @property
+    def warehouse(self) -> Path:
+        return Path(self.warehouse_path) if self.warehouse_path else settings.warehouse_path()
+
+    @property
+    def serving(self) -> Path:
+        return Path(self.serving_path) if self.serving_path else settings.serving_path()
+
+    @property
+    def lock(self) -> WriterLock:
+        return WriterLock(Path(self.lock_path) if self.lock_path else settings.writer_lock_path())
+
+    @property
+    def wait(self) -> float:
+        return settings.writer_wait_seconds() if self.wait_seconds is None else self.wait_seconds
 
     @contextlib.contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator["WarehouseWriter"]:
         log = context.log.info if context.log else print
         run = context.dagster_run
         owner = {"job": run.job_name if run else None, "run_id": run.run_id if run else None}
-        with WriterLock(Path(self.lock_path)).hold(owner, self.wait_seconds, on_wait=log):
-            wait_until_openable(Path(self.warehouse_path), self.wait_seconds, on_wait=log)
-            yield self
-
-
-def warehouse_writer() -> WarehouseWriter:
-    return WarehouseWriter(
-        warehouse_path=str(settings.warehouse_path()),
-        serving_path=str(settings.serving_path()),
-        lock_path=str(settings.writer_lock_path()),
-        wait_seconds=settings.writer_wait_seconds(),
-    )
+        lock = self.lock
+        with lock.hold(owner, self.wait, on_wait=log):
+            wait_until_openable(self.warehouse, self.wait, on_wait=log)
+            log(f"Holding the warehouse writer lock {lock.path}")
+            try:
+                yield self
+            finally:
+                log("Releasing the warehouse writer lock")

@@ -1,0 +1,121 @@
+"""Fixtures of the orchestration tests (imported by tests/test_orchestration_*.py).
+
+The Dagster code location reads the dbt manifest; the tests parse it once per session into a
+target directory of their own and point every run at throw-away warehouses, never data/.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import PROJECT_DIR
+
+PYTHON = sys.executable
+
+
+@pytest.fixture(scope="session")
+def dbt_target(tmp_path_factory) -> Path:
+    """A dbt target directory holding a freshly parsed manifest."""
+    target = tmp_path_factory.mktemp("dagster_target")
+    environment = {**os.environ, "DBT_TARGET_PATH": str(target)}
+    environment.pop("DAGSTER_HOME", None)
+    subprocess.run(
+        [str(Path(PYTHON).with_name("dbt")), "parse", "--quiet", "--target-path", str(target)],
+        cwd=PROJECT_DIR,
+        env={**environment, "DBT_PROFILES_DIR": str(PROJECT_DIR)},
+        check=True,
+    )
+    return target
+
+
+@pytest.fixture
+def orchestration_env(dbt_target, tmp_path, monkeypatch) -> Path:
+    """Environment of one orchestration test: its own warehouse, serving copy, lock, outbox."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(dbt_target))
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("SERVING_PATH", str(tmp_path / "serving" / "serving.duckdb"))
+    monkeypatch.setenv("REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("NOTIFICATION_OUTBOX", str(tmp_path / "outbox.jsonl"))
+    monkeypatch.delenv("WAREHOUSE_LOCK_PATH", raising=False)
+    monkeypatch.delenv("ALERT_WEBHOOK_URL", raising=False)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def definitions(dbt_target):
+    """The code location's Definitions, loaded once."""
+    previous = os.environ.get("DBT_TARGET_PATH")
+    os.environ["DBT_TARGET_PATH"] = str(dbt_target)
+    try:
+        from orchestration.definitions import defs
+
+        return defs
+    finally:
+        if previous is None:
+            os.environ.pop("DBT_TARGET_PATH", None)
+        else:
+            os.environ["DBT_TARGET_PATH"] = previous
+
+
+def write_tables(path: Path, tables: dict[str, str]) -> None:
+    """A small DuckDB file: {"schema.table": "select ..."}."""
+    with duckdb.connect(str(path)) as connection:
+        for name, select in tables.items():
+            schema, _ = name.split(".")
+            connection.execute(f"create schema if not exists {schema}")
+            connection.execute(f"create or replace table {name} as {select}")
+
+
+def start_cli(command: str, environment: dict, log: Path) -> subprocess.Popen:
+    """`python -m orchestration.cli <command>` in its own process group (killable as a whole)."""
+    handle = log.open("w")
+    return subprocess.Popen(
+        [PYTHON, "-m", "orchestration.cli", command],
+        cwd=PROJECT_DIR,
+        env=environment,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def wait_for(condition, timeout: float, every: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return False
+
+
+def children_named(pid: int, name: str) -> list[int]:
+    """Descendant processes of `pid` whose command line mentions `name` (Linux /proc)."""
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                status = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if int(status.rsplit(")", 1)[1].split()[1]) == parent:
+                frontier.append(int(entry.name))
+                if name in command:
+                    found.append(int(entry.name))
+    return found
+
+
+def copy_zone_files(files: list[Path], zone: Path, destination: Path) -> None:
+    for path in files:
+        target = destination / path.relative_to(zone)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
