@@ -31,7 +31,7 @@ validated as (
             ('payout_amount is null', 'missing_required_field'),
             ('parsed_payout_amount is null', 'invalid_number'),
             ('(clicks is not null and parsed_clicks is null) or (installs is not null and parsed_installs is null)', 'invalid_number'),
-            ('parsed_payout_amount < 0 or parsed_clicks < 0 or parsed_installs < 0', 'non_positive_amount'),
+            ('parsed_payout_amount <= 0 or parsed_clicks < 0 or parsed_installs < 0', 'non_positive_amount'),
             ('not is_known_currency', 'unknown_currency'),
         ]) }} as _reject_reason
     from parsed

@@ -31,7 +31,7 @@ validated as (
             ('cost_micros is null', 'missing_required_field'),
             ('parsed_cost_micros is null', 'invalid_number'),
             ('(impressions is not null and parsed_impressions is null) or (clicks is not null and parsed_clicks is null)', 'invalid_number'),
-            ('parsed_cost_micros < 0 or parsed_impressions < 0 or parsed_clicks < 0', 'non_positive_amount'),
+            ('parsed_cost_micros <= 0 or parsed_impressions < 0 or parsed_clicks < 0', 'non_positive_amount'),
             ('not is_known_currency', 'unknown_currency'),
         ]) }} as _reject_reason
     from parsed

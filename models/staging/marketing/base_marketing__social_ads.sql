@@ -31,7 +31,7 @@ validated as (
             ('spend is null', 'missing_required_field'),
             ('parsed_spend is null', 'invalid_number'),
             ('(impressions is not null and parsed_impressions is null) or (clicks is not null and parsed_clicks is null)', 'invalid_number'),
-            ('parsed_spend < 0 or parsed_impressions < 0 or parsed_clicks < 0', 'non_positive_amount'),
+            ('parsed_spend <= 0 or parsed_impressions < 0 or parsed_clicks < 0', 'non_positive_amount'),
             ('not is_known_currency', 'unknown_currency'),
         ]) }} as _reject_reason
     from parsed
