@@ -1,0 +1,804 @@
+{#- Point-in-time features of every real user at every daily scan of int_risk_model__scan_times.
+    A record counts from the first scan at or after both its delivery (`_batch_at`, or the link's
+    or label's `known_at`) and its event time, so a snapshot only holds what a scan at that moment
+    could have read, and replaying the deliveries rebuilds the same rows. Additive measures are
+    summed per scan and accumulated; distinct counts count each entity from the scan it was first
+    visible; hourly peaks count from the scan at which every record of the hour was delivered.
+    `features_known_through` is the latest delivery any feature of the row rests on (tested to be
+    at or before `scan_at`). -#}
+{%- set cumulative = [
+    'payment_attempts', 'declined_attempts', 'succeeded_attempts', 'suspicious_declines',
+    'small_attempts', 'topup_usd', 'distinct_cards', 'distinct_card_bins', 'distinct_card_countries',
+    'logins', 'failed_logins', 'password_resets', 'payout_methods_added', 'foreign_logins',
+    'devices_used', 'event_countries', 'payouts', 'payout_usd', 'payout_accounts',
+    'trades_sold', 'sold_usd', 'trades_bought', 'bought_usd', 'distinct_buyers', 'distinct_sellers',
+    'distinct_new_buyers', 'distinct_risky_buyers', 'mutual_counterparties', 'labelled_counterparties',
+    'bonus_redemptions', 'bonus_usd', 'fraud_chargebacks', 'confirmed_fraud_cases',
+    'false_positive_cases', 'takeover_reports',
+    'users_sharing_strong', 'users_sharing_ip', 'users_sharing_referral',
+    'linked_labelled_users', 'linked_risky_users', 'in_flagged_group',
+] -%}
+{%- set peaks = ['max_attempts_in_hour', 'max_failed_logins_in_hour'] -%}
+{%- set daily = "'T+1'" -%}
+
+with scans as (
+    select scan_at from {{ ref('int_risk_model__scan_times') }}
+),
+
+users as (
+    select
+        user_id,
+        created_at,
+        country_code,
+        _first_batch_at as known_at,
+        {{ next_scan_at('greatest(_first_batch_at, created_at)', daily) }} as visible_from
+    from {{ ref('stg_app__users') }}
+    where not is_test_account
+),
+
+-- every user at every scan: a record visible before its user is carried to the user's first scan
+grid as (
+    select
+        users.user_id,
+        users.created_at,
+        users.known_at,
+        users.visible_from,
+        scans.scan_at
+    from users
+    cross join scans
+),
+
+-- payments --------------------------------------------------------------------------------------
+attempts as (
+    select
+        attempts.*,
+        {{ next_scan_at('greatest(attempts._batch_at, attempts.created_at)', daily) }} as visible_from
+    from {{ ref('stg_payments__payment_attempts') }} as attempts
+    inner join users on attempts.user_id = users.user_id
+),
+
+payment_increments as (
+    select
+        user_id,
+        visible_from as scan_at,
+        max(_batch_at) as known_at,
+        count(*) as payment_attempts,
+        count(*) filter (where status = 'declined') as declined_attempts,
+        count(*) filter (where status = 'succeeded') as succeeded_attempts,
+        count(*) filter (
+            where decline_code in ('stolen_card', 'incorrect_cvc', 'do_not_honor')
+        ) as suspicious_declines,
+        count(*) filter (where amount_usd < 5) as small_attempts,
+        coalesce(sum(amount_usd) filter (where status = 'succeeded' and purpose = 'topup'), 0) as topup_usd
+    from attempts
+    group by user_id, visible_from
+),
+
+card_first_seen as (
+    select
+        user_id,
+        'card' as kind,
+        card_fingerprint as entity,
+        min(visible_from) as scan_at
+    from attempts
+    where card_fingerprint is not null
+    group by user_id, card_fingerprint
+    union all
+    select
+        user_id,
+        'bin',
+        card_bin,
+        min(visible_from)
+    from attempts
+    where card_bin is not null
+    group by user_id, card_bin
+    union all
+    select
+        user_id,
+        'card_country',
+        card_country,
+        min(visible_from)
+    from attempts
+    where card_country is not null
+    group by user_id, card_country
+),
+
+attempt_hours as (
+    select
+        user_id,
+        count(*) over last_hour as attempts_in_hour,
+        greatest(max(_batch_at) over last_hour, created_at) as hour_known_at
+    from attempts
+    window last_hour as (
+        partition by user_id order by created_at
+        range between interval 1 hour preceding and current row
+    )
+),
+
+attempt_peaks as (
+    select
+        user_id,
+        {{ next_scan_at('hour_known_at', daily) }} as scan_at,
+        max(attempts_in_hour) as max_attempts_in_hour,
+        max(hour_known_at) as known_at
+    from attempt_hours
+    group by all
+),
+
+-- a payer is risky from the scan at which a stolen-card style decline or a fraudulent chargeback
+-- of theirs is visible
+risky_payers as (
+    select
+        user_id,
+        min(visible_from) as risky_from
+    from (
+        select
+            user_id,
+            visible_from
+        from attempts
+        where decline_code in ('stolen_card', 'incorrect_cvc', 'do_not_honor')
+        union all
+        select
+            user_id,
+            {{ next_scan_at('greatest(known_at, label_at)', daily) }}
+        from {{ ref('risk_labels') }}
+        where label_type = 'fraudulent_chargeback'
+    )
+    group by user_id
+),
+
+-- labels known by the scan (features, not targets: a scan may use what it knows) ---------------
+known_labels as (
+    select
+        user_id,
+        {{ next_scan_at('greatest(known_at, label_at)', daily) }} as scan_at,
+        max(known_at) as known_at,
+        count(*) filter (where label_type = 'fraudulent_chargeback') as fraud_chargebacks,
+        count(*) filter (where label_type = 'confirmed_fraud_case') as confirmed_fraud_cases,
+        count(*) filter (where label_type = 'false_positive_case') as false_positive_cases,
+        count(*) filter (where label_type = 'account_takeover_report') as takeover_reports
+    from {{ ref('risk_labels') }}
+    group by all
+),
+
+labelled_users as (
+    select
+        user_id,
+        min({{ next_scan_at('greatest(known_at, label_at)', daily) }}) as labelled_from
+    from {{ ref('risk_labels') }}
+    where is_fraud_label
+    group by user_id
+),
+
+-- app events ------------------------------------------------------------------------------------
+events as (
+    select
+        events.user_id,
+        events.event_type,
+        events.device_id,
+        events.country_code,
+        events.occurred_at,
+        events._batch_at,
+        events.country_code <> users.country_code as is_foreign,
+        {{ next_scan_at('greatest(events._batch_at, events.occurred_at)', daily) }} as visible_from
+    from {{ ref('stg_events__app_events') }} as events
+    inner join users on events.user_id = users.user_id
+),
+
+event_increments as (
+    select
+        user_id,
+        visible_from as scan_at,
+        max(_batch_at) as known_at,
+        count(*) filter (where event_type = 'login') as logins,
+        count(*) filter (where event_type = 'login_failed') as failed_logins,
+        count(*) filter (where event_type = 'password_reset') as password_resets,
+        count(*) filter (where event_type = 'payout_method_added') as payout_methods_added,
+        count(*) filter (where event_type = 'login' and is_foreign) as foreign_logins
+    from events
+    group by user_id, visible_from
+),
+
+event_first_seen as (
+    select
+        user_id,
+        'device' as kind,
+        device_id as entity,
+        min(visible_from) as scan_at
+    from events
+    where device_id is not null
+    group by user_id, device_id
+    union all
+    select
+        user_id,
+        'event_country',
+        country_code,
+        min(visible_from)
+    from events
+    where country_code is not null
+    group by user_id, country_code
+),
+
+failed_login_hours as (
+    select
+        user_id,
+        count(*) over last_hour as failed_in_hour,
+        greatest(max(_batch_at) over last_hour, occurred_at) as hour_known_at
+    from events
+    where event_type = 'login_failed'
+    window last_hour as (
+        partition by user_id order by occurred_at
+        range between interval 1 hour preceding and current row
+    )
+),
+
+failed_login_peaks as (
+    select
+        user_id,
+        {{ next_scan_at('hour_known_at', daily) }} as scan_at,
+        max(failed_in_hour) as max_failed_logins_in_hour,
+        max(hour_known_at) as known_at
+    from failed_login_hours
+    group by all
+),
+
+-- payouts and bonuses ---------------------------------------------------------------------------
+payouts as (
+    select
+        payouts.*,
+        {{ next_scan_at('greatest(payouts._first_batch_at, payouts.requested_at)', daily) }} as visible_from
+    from {{ ref('stg_payments__payouts') }} as payouts
+    inner join users on payouts.user_id = users.user_id
+),
+
+payout_increments as (
+    select
+        user_id,
+        visible_from as scan_at,
+        max(_first_batch_at) as known_at,
+        count(*) as payouts,
+        coalesce(sum(amount_usd), 0) as payout_usd
+    from payouts
+    group by user_id, visible_from
+),
+
+payout_first_seen as (
+    select
+        user_id,
+        'payout_account' as kind,
+        payout_account_hash as entity,
+        min(visible_from) as scan_at
+    from payouts
+    where payout_account_hash is not null
+    group by user_id, payout_account_hash
+),
+
+bonus_increments as (
+    select
+        redemptions.user_id,
+        {{ next_scan_at('greatest(redemptions._first_batch_at, redemptions.redeemed_at)', daily) }} as scan_at,
+        max(redemptions._first_batch_at) as known_at,
+        count(*) as bonus_redemptions,
+        coalesce(sum(redemptions.bonus_amount_usd), 0) as bonus_usd
+    from {{ ref('stg_promotions__redemptions') }} as redemptions
+    inner join users on redemptions.user_id = users.user_id
+    group by all
+),
+
+-- trades ----------------------------------------------------------------------------------------
+trades as (
+    select
+        trades.trade_id,
+        trades.buyer_id,
+        trades.seller_id,
+        trades.gross_amount_usd,
+        trades._batch_at,
+        date_diff('hour', buyers.created_at, trades.executed_at) < 72 as buyer_is_new,
+        {{ next_scan_at('greatest(trades._batch_at, trades.executed_at)', daily) }} as visible_from
+    from {{ ref('stg_trading__trades') }} as trades
+    inner join users as buyers on trades.buyer_id = buyers.user_id
+    inner join users as sellers on trades.seller_id = sellers.user_id
+    where trades.buyer_id <> trades.seller_id
+),
+
+trade_increments as (
+    select
+        user_id,
+        scan_at,
+        max(known_at) as known_at,
+        count(*) filter (where side = 'sell') as trades_sold,
+        coalesce(sum(gross_amount_usd) filter (where side = 'sell'), 0) as sold_usd,
+        count(*) filter (where side = 'buy') as trades_bought,
+        coalesce(sum(gross_amount_usd) filter (where side = 'buy'), 0) as bought_usd
+    from (
+        select
+            seller_id as user_id,
+            visible_from as scan_at,
+            _batch_at as known_at,
+            gross_amount_usd,
+            'sell' as side
+        from trades
+        union all
+        select
+            buyer_id,
+            visible_from,
+            _batch_at,
+            gross_amount_usd,
+            'buy'
+        from trades
+    )
+    group by user_id, scan_at
+),
+
+trade_pairs as (
+    select
+        buyer_id,
+        seller_id,
+        min(visible_from) as visible_from,
+        min(visible_from) filter (where buyer_is_new) as new_buyer_visible_from
+    from trades
+    group by buyer_id, seller_id
+),
+
+counterparty_first_seen as (
+    select
+        seller_id as user_id,
+        'buyer' as kind,
+        buyer_id as entity,
+        visible_from as scan_at
+    from trade_pairs
+    union all
+    select
+        buyer_id,
+        'seller',
+        seller_id,
+        visible_from
+    from trade_pairs
+    union all
+    select
+        seller_id,
+        'new_buyer',
+        buyer_id,
+        new_buyer_visible_from
+    from trade_pairs
+    where new_buyer_visible_from is not null
+    union all
+    select
+        trade_pairs.seller_id,
+        'risky_buyer',
+        trade_pairs.buyer_id,
+        greatest(trade_pairs.visible_from, risky_payers.risky_from)
+    from trade_pairs
+    inner join risky_payers on trade_pairs.buyer_id = risky_payers.user_id
+    union all
+    select
+        forward.buyer_id,
+        'mutual',
+        forward.seller_id,
+        greatest(forward.visible_from, backward.visible_from)
+    from trade_pairs as forward
+    inner join trade_pairs as backward
+        on forward.buyer_id = backward.seller_id and forward.seller_id = backward.buyer_id
+    union all
+    select
+        pairs.user_id,
+        'labelled_counterparty',
+        pairs.counterparty_id,
+        min(greatest(pairs.visible_from, labelled_users.labelled_from))
+    from (
+        select
+            buyer_id as user_id,
+            seller_id as counterparty_id,
+            visible_from
+        from trade_pairs
+        union all
+        select
+            seller_id,
+            buyer_id,
+            visible_from
+        from trade_pairs
+    ) as pairs
+    inner join labelled_users on pairs.counterparty_id = labelled_users.user_id
+    group by pairs.user_id, pairs.counterparty_id
+),
+
+-- the identity graph as of each scan ------------------------------------------------------------
+-- An identifier stops linking people from the scan at which, on what was delivered by then, it is
+-- a hub (the rule of int_risk__identifiers: more than var identity_hub_min_users users joining over
+-- more than var identity_coordinated_span_days days, or more than var identity_hub_max_users).
+links as (
+    select
+        links.user_id,
+        links.identifier_type,
+        links.identifier,
+        links.first_seen_at,
+        case
+            when links.identifier_type in ('device', 'card', 'payout_account', 'install') then 'strong'
+            when links.identifier_type in ('ip', 'ip_block_24') then 'ip'
+            else 'referral'
+        end as link_class,
+        {{ next_scan_at('greatest(links.known_at, links.first_seen_at)', daily) }} as visible_from
+    from {{ ref('int_risk__identity_links') }} as links
+    inner join users on links.user_id = users.user_id
+    where links.identifier_type in ('device', 'card', 'payout_account', 'install', 'ip', 'ip_block_24', 'referral_code')
+),
+
+identifier_growth as (
+    select
+        identifier_type,
+        identifier,
+        visible_from,
+        count(*) over so_far as linked_users,
+        date_diff('hour', min(first_seen_at) over so_far, max(first_seen_at) over so_far) / 24.0 as join_span_days
+    from links
+    window so_far as (
+        partition by identifier_type, identifier order by visible_from
+        range between unbounded preceding and current row
+    )
+),
+
+hub_from as (
+    select
+        identifier_type,
+        identifier,
+        min(visible_from) as hub_from
+    from identifier_growth
+    where
+        linked_users > {{ var('identity_hub_max_users') }}
+        or (
+            linked_users > {{ var('identity_hub_min_users') }}
+            and join_span_days > {{ var('identity_coordinated_span_days') }}
+        )
+    group by identifier_type, identifier
+),
+
+usable_links as (
+    select
+        links.*,
+        hub_from.hub_from
+    from links
+    left join hub_from
+        on links.identifier_type = hub_from.identifier_type and links.identifier = hub_from.identifier
+    where hub_from.hub_from is null or links.visible_from < hub_from.hub_from
+),
+
+-- each pair of users linked through one identifier, from when both links were visible until the
+-- identifier became a hub
+link_pairs as (
+    select
+        mine.user_id,
+        theirs.user_id as other_user_id,
+        mine.link_class,
+        greatest(mine.visible_from, theirs.visible_from) as linked_from,
+        mine.hub_from as linked_until
+    from usable_links as mine
+    inner join usable_links as theirs
+        on mine.identifier_type = theirs.identifier_type
+        and mine.identifier = theirs.identifier
+        and mine.user_id <> theirs.user_id
+),
+
+-- intervals during which another user counts, per kind of count
+pair_intervals as (
+    select
+        user_id,
+        other_user_id,
+        'users_sharing_' || link_class as kind,
+        linked_from as starts_at,
+        linked_until as ends_at
+    from link_pairs
+    union all
+    select
+        link_pairs.user_id,
+        link_pairs.other_user_id,
+        'linked_labelled_users',
+        greatest(link_pairs.linked_from, labelled_users.labelled_from),
+        link_pairs.linked_until
+    from link_pairs
+    inner join labelled_users on link_pairs.other_user_id = labelled_users.user_id
+    where link_pairs.link_class <> 'ip'
+    union all
+    select
+        link_pairs.user_id,
+        link_pairs.other_user_id,
+        'linked_risky_users',
+        greatest(link_pairs.linked_from, risky_payers.risky_from),
+        link_pairs.linked_until
+    from link_pairs
+    inner join risky_payers on link_pairs.other_user_id = risky_payers.user_id
+    where link_pairs.link_class <> 'ip'
+),
+
+pair_deltas as (
+    select
+        user_id,
+        other_user_id,
+        kind,
+        scan_at,
+        sum(delta) as delta
+    from (
+        select
+            user_id,
+            other_user_id,
+            kind,
+            starts_at as scan_at,
+            1 as delta
+        from pair_intervals
+        where ends_at is null or starts_at < ends_at
+        union all
+        select
+            user_id,
+            other_user_id,
+            kind,
+            ends_at,
+            -1
+        from pair_intervals
+        where ends_at is not null and starts_at < ends_at
+    )
+    group by all
+),
+
+pair_states as (
+    select
+        user_id,
+        kind,
+        scan_at,
+        sum(delta) over pair_history > 0 as is_linked,
+        coalesce(sum(delta) over pair_before > 0, false) as was_linked
+    from pair_deltas
+    window
+        pair_history as (
+            partition by user_id, other_user_id, kind order by scan_at
+            rows between unbounded preceding and current row
+        ),
+        pair_before as (
+            partition by user_id, other_user_id, kind order by scan_at
+            rows between unbounded preceding and 1 preceding
+        )
+),
+
+-- other users gained (+1) or lost (-1) per user, kind and scan
+link_changes as (
+    select
+        user_id,
+        kind,
+        scan_at,
+        sum(case when is_linked and not was_linked then 1 when was_linked and not is_linked then -1 else 0 end)
+            as change
+    from pair_states
+    group by all
+),
+
+-- groups: from the scan at which the flagged group's evidence had been delivered ---------------
+group_flags as (
+    select
+        members.user_id,
+        'in_flagged_group' as kind,
+        {{ next_scan_at('min(groups.condition_met_at)', daily) }} as scan_at,
+        1 as change
+    from {{ ref('strat_groups') }} as groups
+    inner join {{ ref('risk_group_members') }} as members on groups.entity_id = members.group_id
+    group by members.user_id
+),
+
+-- every distinct-count and link increment, per user, kind and scan
+count_increments as (
+    select
+        user_id,
+        kind,
+        scan_at,
+        sum(change) as change
+    from (
+        select
+            user_id,
+            kind,
+            scan_at,
+            1 as change
+        from card_first_seen
+        union all
+        select
+            user_id,
+            kind,
+            scan_at,
+            1
+        from event_first_seen
+        union all
+        select
+            user_id,
+            kind,
+            scan_at,
+            1
+        from payout_first_seen
+        union all
+        select
+            user_id,
+            kind,
+            scan_at,
+            1
+        from counterparty_first_seen
+        union all
+        select * from link_changes
+        union all
+        select * from group_flags
+    )
+    group by all
+),
+
+count_pivot as (
+    select
+        user_id,
+        scan_at,
+        coalesce(sum(change) filter (where kind = 'card'), 0) as distinct_cards,
+        coalesce(sum(change) filter (where kind = 'bin'), 0) as distinct_card_bins,
+        coalesce(sum(change) filter (where kind = 'card_country'), 0) as distinct_card_countries,
+        coalesce(sum(change) filter (where kind = 'device'), 0) as devices_used,
+        coalesce(sum(change) filter (where kind = 'event_country'), 0) as event_countries,
+        coalesce(sum(change) filter (where kind = 'payout_account'), 0) as payout_accounts,
+        coalesce(sum(change) filter (where kind = 'buyer'), 0) as distinct_buyers,
+        coalesce(sum(change) filter (where kind = 'seller'), 0) as distinct_sellers,
+        coalesce(sum(change) filter (where kind = 'new_buyer'), 0) as distinct_new_buyers,
+        coalesce(sum(change) filter (where kind = 'risky_buyer'), 0) as distinct_risky_buyers,
+        coalesce(sum(change) filter (where kind = 'mutual'), 0) as mutual_counterparties,
+        coalesce(sum(change) filter (where kind = 'labelled_counterparty'), 0) as labelled_counterparties,
+        coalesce(sum(change) filter (where kind = 'users_sharing_strong'), 0) as users_sharing_strong,
+        coalesce(sum(change) filter (where kind = 'users_sharing_ip'), 0) as users_sharing_ip,
+        coalesce(sum(change) filter (where kind = 'users_sharing_referral'), 0) as users_sharing_referral,
+        coalesce(sum(change) filter (where kind = 'linked_labelled_users'), 0) as linked_labelled_users,
+        coalesce(sum(change) filter (where kind = 'linked_risky_users'), 0) as linked_risky_users,
+        coalesce(sum(change) filter (where kind = 'in_flagged_group'), 0) as in_flagged_group
+    from count_increments
+    group by user_id, scan_at
+),
+
+-- latest delivery each increment rests on (the snapshot's knowledge horizon)
+known_increments as (
+    select
+        user_id,
+        scan_at,
+        max(known_at) as known_at
+    from (
+        select
+            user_id,
+            scan_at,
+            known_at
+        from payment_increments
+        union all
+        select
+            user_id,
+            scan_at,
+            known_at
+        from attempt_peaks
+        union all
+        select
+            user_id,
+            scan_at,
+            known_at
+        from event_increments
+        union all
+        select
+            user_id,
+            scan_at,
+            known_at
+        from failed_login_peaks
+        union all
+        select
+            user_id,
+            scan_at,
+            known_at
+        from payout_increments
+        union all
+        select
+            user_id,
+            scan_at,
+            known_at
+        from bonus_increments
+        union all
+        select
+            user_id,
+            scan_at,
+            known_at
+        from trade_increments
+        union all
+        select
+            user_id,
+            scan_at,
+            known_at
+        from known_labels
+    )
+    group by user_id, scan_at
+),
+
+joined as (
+    select
+        grid.user_id,
+        grid.scan_at,
+        grid.created_at,
+        grid.known_at as user_known_at,
+        grid.visible_from as user_visible_from,
+        payment_increments.payment_attempts,
+        payment_increments.declined_attempts,
+        payment_increments.succeeded_attempts,
+        payment_increments.suspicious_declines,
+        payment_increments.small_attempts,
+        payment_increments.topup_usd,
+        event_increments.logins,
+        event_increments.failed_logins,
+        event_increments.password_resets,
+        event_increments.payout_methods_added,
+        event_increments.foreign_logins,
+        payout_increments.payouts,
+        payout_increments.payout_usd,
+        trade_increments.trades_sold,
+        trade_increments.sold_usd,
+        trade_increments.trades_bought,
+        trade_increments.bought_usd,
+        bonus_increments.bonus_redemptions,
+        bonus_increments.bonus_usd,
+        known_labels.fraud_chargebacks,
+        known_labels.confirmed_fraud_cases,
+        known_labels.false_positive_cases,
+        known_labels.takeover_reports,
+        count_pivot.distinct_cards,
+        count_pivot.distinct_card_bins,
+        count_pivot.distinct_card_countries,
+        count_pivot.devices_used,
+        count_pivot.event_countries,
+        count_pivot.payout_accounts,
+        count_pivot.distinct_buyers,
+        count_pivot.distinct_sellers,
+        count_pivot.distinct_new_buyers,
+        count_pivot.distinct_risky_buyers,
+        count_pivot.mutual_counterparties,
+        count_pivot.labelled_counterparties,
+        count_pivot.users_sharing_strong,
+        count_pivot.users_sharing_ip,
+        count_pivot.users_sharing_referral,
+        count_pivot.linked_labelled_users,
+        count_pivot.linked_risky_users,
+        count_pivot.in_flagged_group,
+        attempt_peaks.max_attempts_in_hour,
+        failed_login_peaks.max_failed_logins_in_hour,
+        known_increments.known_at as increment_known_at
+    from grid
+    left join payment_increments
+        on grid.user_id = payment_increments.user_id and grid.scan_at = payment_increments.scan_at
+    left join event_increments
+        on grid.user_id = event_increments.user_id and grid.scan_at = event_increments.scan_at
+    left join payout_increments
+        on grid.user_id = payout_increments.user_id and grid.scan_at = payout_increments.scan_at
+    left join trade_increments
+        on grid.user_id = trade_increments.user_id and grid.scan_at = trade_increments.scan_at
+    left join bonus_increments
+        on grid.user_id = bonus_increments.user_id and grid.scan_at = bonus_increments.scan_at
+    left join known_labels
+        on grid.user_id = known_labels.user_id and grid.scan_at = known_labels.scan_at
+    left join count_pivot
+        on grid.user_id = count_pivot.user_id and grid.scan_at = count_pivot.scan_at
+    left join attempt_peaks
+        on grid.user_id = attempt_peaks.user_id and grid.scan_at = attempt_peaks.scan_at
+    left join failed_login_peaks
+        on grid.user_id = failed_login_peaks.user_id and grid.scan_at = failed_login_peaks.scan_at
+    left join known_increments
+        on grid.user_id = known_increments.user_id and grid.scan_at = known_increments.scan_at
+),
+
+snapshots as (
+    select
+        user_id,
+        scan_at,
+        user_visible_from,
+        date_diff('hour', created_at, scan_at) / 24.0 as account_age_days,
+        {%- for feature in cumulative %}
+            cast(sum(coalesce({{ feature }}, 0)) over history as double) as {{ feature }},
+        {%- endfor %}
+        {%- for feature in peaks %}
+            cast(coalesce(max({{ feature }}) over history, 0) as double) as {{ feature }},
+        {%- endfor %}
+        greatest(user_known_at, max(increment_known_at) over history) as features_known_through
+    from joined
+    window history as (partition by user_id order by scan_at rows between unbounded preceding and current row)
+)
+
+select * exclude (user_visible_from)
+from snapshots
+where scan_at >= user_visible_from
