@@ -35,8 +35,6 @@ def run_config(full_refresh: bool, log_level: str) -> dict:
 
 
 def run(command: str, skip_if_busy: bool = False, log_level: str = "INFO") -> int:
-    from dagster import DagsterInstance
-
     cadence = COMMANDS[command]
     started = time.monotonic()
     lock = WriterLock(settings.writer_lock_path())
@@ -48,6 +46,8 @@ def run(command: str, skip_if_busy: bool = False, log_level: str = "INFO") -> in
             from orchestration.project import prepare
 
             prepare()  # dbt parse: the manifest Dagster builds its assets from
+            from dagster import DagsterInstance
+
             from orchestration.definitions import defs
 
             job = defs.resolve_job_def(cadence.job_name)

@@ -34,9 +34,8 @@ def dbt_target(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def orchestration_env(dbt_target, tmp_path, monkeypatch) -> Path:
-    """Environment of one orchestration test: its own warehouse, serving copy, lock, outbox."""
-    monkeypatch.setenv("DBT_TARGET_PATH", str(dbt_target))
+def orchestration_paths(tmp_path, monkeypatch) -> Path:
+    """Paths of one orchestration test: its own warehouse, serving copy, lock, outbox."""
     monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv("SERVING_PATH", str(tmp_path / "serving" / "serving.duckdb"))
     monkeypatch.setenv("REPORTS_DIR", str(tmp_path / "reports"))
@@ -45,6 +44,13 @@ def orchestration_env(dbt_target, tmp_path, monkeypatch) -> Path:
     monkeypatch.delenv("ALERT_WEBHOOK_URL", raising=False)
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def orchestration_env(orchestration_paths, dbt_target, monkeypatch) -> Path:
+    """orchestration_paths, and the session's parsed manifest for Dagster to load."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(dbt_target))
+    return orchestration_paths
 
 
 @pytest.fixture(scope="session")
