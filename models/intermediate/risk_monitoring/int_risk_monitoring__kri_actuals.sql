@@ -8,6 +8,10 @@ with data_window as (
     select * from {{ ref('int_platform__data_window') }}
 ),
 
+grains as (
+    select unnest(['day', '4h']) as period_grain
+),
+
 periods as (
     select
         'day' as period_grain,
@@ -208,7 +212,7 @@ bucketed as (
         sum(kri_records.denominator) as denominator,
         sum(kri_records.events) as events
     from kri_records
-    cross join (select unnest(['day', '4h']) as period_grain) as grains
+    cross join grains
     inner join periods
         on
             grains.period_grain = periods.period_grain

@@ -28,15 +28,19 @@ periods as (
     from data_window
 ),
 
+grains as (
+    select unnest(['day', 'all_time']) as period_grain
+),
+
 users as (
     select
-        users.user_id,
+        app_users.user_id,
         fraud_status.is_fraud,
         fraud_status.is_in_flagged_group,
         fraud_status.fraud_chargebacks > 0 as has_fraud_chargeback
-    from {{ ref('stg_app__users') }} as users
-    inner join {{ ref('int_users__fraud_status') }} as fraud_status on users.user_id = fraud_status.user_id
-    where not users.is_test_account
+    from {{ ref('stg_app__users') }} as app_users
+    inner join {{ ref('int_users__fraud_status') }} as fraud_status on app_users.user_id = fraud_status.user_id
+    where not app_users.is_test_account
 ),
 
 decisions as (
@@ -60,7 +64,7 @@ rule_hits as (
     select distinct
         decision_id,
         user_id,
-        unnest(rules_hit) as rule
+        unnest(rules_hit) as rule_name
     from decisions
     where is_hit
 ),
@@ -78,29 +82,30 @@ user_hit_decisions as (
 user_rule_other_hits as (
     select
         rule_hits.user_id,
-        rule_hits.rule,
+        rule_hits.rule_name,
         max(user_hit_decisions.hit_decisions) > count(distinct rule_hits.decision_id) as hit_without_rule
     from rule_hits
     inner join user_hit_decisions on rule_hits.user_id = user_hit_decisions.user_id
-    group by rule_hits.user_id, rule_hits.rule
+    group by rule_hits.user_id, rule_hits.rule_name
 ),
 
--- every decision once under rule 'all', and every hit decision once more under each rule it fired
+-- every decision once under rule_name 'all', and every hit decision once more under each rule it
+-- fired
 decision_facts as (
     select
         decisions.*,
-        'all' as rule,
+        'all' as rule_name,
         null::boolean as hit_without_rule
     from decisions
     union all
     select
         decisions.*,
-        rule_hits.rule,
+        rule_hits.rule_name,
         user_rule_other_hits.hit_without_rule
     from decisions
     inner join rule_hits on decisions.decision_id = rule_hits.decision_id
     inner join user_rule_other_hits
-        on rule_hits.user_id = user_rule_other_hits.user_id and rule_hits.rule = user_rule_other_hits.rule
+        on rule_hits.user_id = user_rule_other_hits.user_id and rule_hits.rule_name = user_rule_other_hits.rule_name
 ),
 
 -- each fact counts in its UTC day and in the all_time period
@@ -112,12 +117,13 @@ periodised_decision_facts as (
             when grains.period_grain = 'day' then decision_facts.decided_at::date
             else data_window.first_activity_date
         end as period_start,
+        -- another control that catches the fraudster without the rule: the batch group detection,
+        -- or another decision; a chargeback is a loss already suffered, not a catch
         decision_facts.is_in_flagged_group
-        or decision_facts.has_fraud_chargeback
         or coalesce(decision_facts.hit_without_rule, false) as has_independent_signal
     from decision_facts
     cross join data_window
-    cross join (select unnest(['day', 'all_time']) as period_grain) as grains
+    cross join grains
     where decision_facts.decided_at::date between data_window.first_activity_date and data_window.last_activity_date
 ),
 
@@ -125,8 +131,8 @@ decision_metrics as (
     select
         facts.period_grain,
         facts.period_start,
-        facts.rule,
-        count(*) filter (where facts.rule = 'all') as decisions,
+        facts.rule_name,
+        count(*) filter (where facts.rule_name = 'all') as decisions,
         count(*) filter (where facts.is_hit and not facts.is_fraud) as good_customer_hit_decisions,
         count(*) filter (where facts.is_hit and facts.is_fraud) as fraudster_hit_decisions,
         count(distinct facts.user_id) filter (where not facts.is_fraud) as good_customers_decided,
@@ -165,9 +171,9 @@ decision_metrics as (
 ),
 
 rules as (
-    select 'all' as rule
+    select 'all' as rule_name
     union
-    select distinct unnest(rules_hit) as rule
+    select distinct unnest(rules_hit) as rule_name
     from decisions
 ),
 
@@ -208,7 +214,7 @@ ticket_facts as (
         end as period_start
     from tickets
     cross join data_window
-    cross join (select unnest(['day', 'all_time']) as period_grain) as grains
+    cross join grains
     left join first_restrictions on tickets.user_id = first_restrictions.user_id
     where tickets.created_at::date between data_window.first_activity_date and data_window.last_activity_date
 ),
@@ -237,6 +243,26 @@ ticket_metrics as (
     group by all
 ),
 
+-- rule_name 'all' rows of every period, zeros where no ticket was opened
+period_ticket_metrics as (
+    select
+        periods.period_grain,
+        periods.period_start,
+        coalesce(ticket_metrics.appeals_opened, 0) as appeals_opened,
+        coalesce(ticket_metrics.appeals_by_good_customers, 0) as appeals_by_good_customers,
+        coalesce(ticket_metrics.appeals_resolved, 0) as appeals_resolved,
+        coalesce(ticket_metrics.appeals_overturned, 0) as appeals_overturned,
+        coalesce(ticket_metrics.appeals_overturned_for_fraudsters, 0) as appeals_overturned_for_fraudsters,
+        ticket_metrics.median_hours_to_appeal_resolution,
+        coalesce(ticket_metrics.csat_responses_restricted, 0) as csat_responses_restricted,
+        coalesce(ticket_metrics.csat_total_restricted, 0) as csat_total_restricted,
+        coalesce(ticket_metrics.csat_responses_unrestricted, 0) as csat_responses_unrestricted,
+        coalesce(ticket_metrics.csat_total_unrestricted, 0) as csat_total_unrestricted
+    from periods
+    left join ticket_metrics
+        on periods.period_grain = ticket_metrics.period_grain and periods.period_start = ticket_metrics.period_start
+),
+
 decided as (
     select
         period_grain,
@@ -245,7 +271,7 @@ decided as (
         good_customers_decided,
         fraudsters_decided
     from decision_metrics
-    where rule = 'all'
+    where rule_name = 'all'
 ),
 
 assembled as (
@@ -253,7 +279,7 @@ assembled as (
         periods.period_grain,
         periods.period_start,
         periods.period_end,
-        rules.rule,
+        rules.rule_name,
         coalesce(decided.decisions, 0) as decisions,
         coalesce(decided.good_customers_decided, 0) as good_customers_decided,
         coalesce(decision_metrics.good_customers_hit, 0) as good_customers_hit,
@@ -267,42 +293,44 @@ assembled as (
         coalesce(decision_metrics.fraudsters_restricted, 0) as fraudsters_restricted,
         coalesce(decision_metrics.fraudster_hit_decisions, 0) as fraudster_hit_decisions,
         coalesce(decision_metrics.fraudsters_hit_in_flagged_group, 0) as fraudsters_hit_in_flagged_group,
-        coalesce(decision_metrics.fraudsters_hit_with_fraud_chargeback, 0) as fraudsters_hit_with_fraud_chargeback,
+        coalesce(decision_metrics.fraudsters_hit_with_fraud_chargeback, 0)
+            as fraudsters_hit_with_fraud_chargeback,
         case
-            when rules.rule <> 'all' then coalesce(decision_metrics.fraudsters_hit_by_other_decisions, 0)
+            when rules.rule_name <> 'all' then coalesce(decision_metrics.fraudsters_hit_by_other_decisions, 0)
         end as fraudsters_hit_by_other_decisions,
-        coalesce(decision_metrics.fraudsters_hit_with_independent_signal, 0) as fraudsters_hit_with_independent_signal,
-        case when rules.rule = 'all' then coalesce(ticket_metrics.appeals_opened, 0) end as appeals_opened,
-        case when rules.rule = 'all' then coalesce(ticket_metrics.appeals_by_good_customers, 0) end as appeals_by_good_customers,
-        case when rules.rule = 'all' then coalesce(ticket_metrics.appeals_resolved, 0) end as appeals_resolved,
-        case when rules.rule = 'all' then coalesce(ticket_metrics.appeals_overturned, 0) end as appeals_overturned,
-        case when rules.rule = 'all' then coalesce(ticket_metrics.appeals_overturned_for_fraudsters, 0) end as appeals_overturned_for_fraudsters,
-        ticket_metrics.median_hours_to_appeal_resolution,
-        case when rules.rule = 'all' then coalesce(ticket_metrics.csat_responses_restricted, 0) end as csat_responses_restricted,
-        case when rules.rule = 'all' then coalesce(ticket_metrics.csat_total_restricted, 0) end as csat_total_restricted,
-        case when rules.rule = 'all' then coalesce(ticket_metrics.csat_responses_unrestricted, 0) end as csat_responses_unrestricted,
-        case when rules.rule = 'all' then coalesce(ticket_metrics.csat_total_unrestricted, 0) end as csat_total_unrestricted
+        coalesce(decision_metrics.fraudsters_hit_with_independent_signal, 0)
+            as fraudsters_hit_with_independent_signal,
+        period_ticket_metrics.appeals_opened,
+        period_ticket_metrics.appeals_by_good_customers,
+        period_ticket_metrics.appeals_resolved,
+        period_ticket_metrics.appeals_overturned,
+        period_ticket_metrics.appeals_overturned_for_fraudsters,
+        period_ticket_metrics.median_hours_to_appeal_resolution,
+        period_ticket_metrics.csat_responses_restricted,
+        period_ticket_metrics.csat_total_restricted,
+        period_ticket_metrics.csat_responses_unrestricted,
+        period_ticket_metrics.csat_total_unrestricted
     from periods
     cross join rules
     left join decision_metrics
         on
             periods.period_grain = decision_metrics.period_grain
             and periods.period_start = decision_metrics.period_start
-            and rules.rule = decision_metrics.rule
+            and rules.rule_name = decision_metrics.rule_name
     left join decided
         on periods.period_grain = decided.period_grain and periods.period_start = decided.period_start
-    left join ticket_metrics
+    left join period_ticket_metrics
         on
-            rules.rule = 'all'
-            and periods.period_grain = ticket_metrics.period_grain
-            and periods.period_start = ticket_metrics.period_start
+            rules.rule_name = 'all'
+            and periods.period_grain = period_ticket_metrics.period_grain
+            and periods.period_start = period_ticket_metrics.period_start
 )
 
 select
     period_grain::varchar as period_grain,
     period_start::date as period_start,
     period_end::date as period_end,
-    rule::varchar as rule,
+    rule_name::varchar as rule_name,
     decisions::bigint as decisions,
     good_customers_decided::bigint as good_customers_decided,
     good_customers_hit::bigint as good_customers_hit,
@@ -325,7 +353,7 @@ select
     fraudsters_hit_with_independent_signal::bigint as fraudsters_hit_with_independent_signal,
     (fraudsters_hit_with_independent_signal / nullif(fraudsters_hit, 0))::double as independent_signal_share,
     case
-        when rule <> 'all'
+        when rule_name <> 'all'
             then
                 fraudsters_hit >= {{ var('softer_action_min_fraudsters') }}
                 and fraudsters_hit_with_independent_signal

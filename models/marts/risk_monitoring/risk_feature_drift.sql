@@ -3,16 +3,20 @@
     'max_attempts_in_hour', 'topup_usd', 'failed_logins', 'devices_used', 'payouts', 'payout_usd',
     'trades_bought', 'bonus_usd',
 ] -%}
+{%- set money_features = ['topup_usd', 'payout_usd', 'bonus_usd'] -%}
 {%- set epsilon = var('feature_drift_psi_epsilon') -%}
 -- Population stability index (PSI) per risk feature and signup day: how far the distribution of a
 -- feature among the users who signed up that day has moved from the reference population (the
 -- signup cohorts of the first {{ var('feature_drift_reference_days') }} days of data). Features are
 -- measured over each user's first {{ var('feature_drift_window_days') }} days after signup
 -- (int_risk_monitoring__early_life_features), so a day appears once its cohort's window has closed.
+-- USD features are compared in whole dollars: a bonus of 10 EUR is 10.76 USD one day and 10.78 the
+-- next, and cents of exchange-rate movement must not carry users across a bin edge.
 -- Bins: the distinct deciles of the reference (quantile_disc, so tied and zero-inflated features get
 -- fewer, wider bins), open-ended at both ends. PSI = sum over bins of
--- (current share - reference share) x ln(current share / reference share), an empty bin's share
--- counted as {{ epsilon }}.
+-- (current share - reference share) x ln(current share / reference share), an empty bin counted as
+-- half a user (at least {{ epsilon }}). A day is graded only when it has enough new users and the
+-- PSI expected from sampling alone is small next to the thresholds.
 with data_window as (
     select * from {{ ref('int_platform__data_window') }}
 ),
@@ -36,7 +40,11 @@ feature_values as (
             user_id,
             signup_date,
             '{{ feature }}' as feature,
-            {{ feature }}::double as feature_value
+            {% if feature in money_features -%}
+                round({{ feature }})::double
+            {%- else -%}
+                {{ feature }}::double
+            {%- endif %} as feature_value
         from users
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -46,7 +54,9 @@ reference_values as (
     select feature_values.*
     from feature_values
     cross join reference_period
-    where feature_values.signup_date between reference_period.reference_start_date and reference_period.reference_end_date
+    where
+        feature_values.signup_date
+        between reference_period.reference_start_date and reference_period.reference_end_date
 ),
 
 reference_edges as (
@@ -157,6 +167,23 @@ bin_shares as (
             and reference_shares.bin_number = current_counts.bin_number
 ),
 
+-- an empty bin counts as half a user (never less than the epsilon): a fixed tiny epsilon would
+-- make one empty rare bin of a small cohort look like a drift
+smoothed_shares as (
+    select
+        *,
+        case
+            when current_users_in_bin > 0 then current_users_in_bin / current_users
+            else greatest(0.5 / nullif(current_users, 0), {{ epsilon }})
+        end as current_share,
+        case
+            when reference_share > 0 then reference_share
+            else greatest(0.5 / reference_users, {{ epsilon }})
+        end as smoothed_reference_share
+    from bin_shares
+),
+
+-- null on a day without new users
 psi as (
     select
         drift_date,
@@ -164,21 +191,32 @@ psi as (
         max(reference_users) as reference_users,
         max(current_users) as current_users,
         count(*) as bins,
-        case
-            when max(current_users) > 0
-                then sum(
-                    (
-                        greatest(current_users_in_bin / current_users, {{ epsilon }})
-                        - greatest(reference_share, {{ epsilon }})
-                    )
-                    * ln(
-                        greatest(current_users_in_bin / current_users, {{ epsilon }})
-                        / greatest(reference_share, {{ epsilon }})
-                    )
-                )
-        end as psi
-    from bin_shares
+        sum(
+            (current_share - smoothed_reference_share) * ln(current_share / smoothed_reference_share)
+        ) as psi
+    from smoothed_shares
     group by drift_date, feature
+),
+
+-- the PSI two samples of the same distribution show on average, from sampling alone
+noise as (
+    select
+        *,
+        case
+            when current_users > 0 then (bins - 1) * (1.0 / current_users + 1.0 / reference_users)
+        end as expected_psi_no_drift
+    from psi
+),
+
+assessed as (
+    select
+        *,
+        coalesce(
+            current_users >= {{ var('feature_drift_min_users') }}
+            and expected_psi_no_drift <= {{ var('feature_drift_max_expected_psi') }},
+            false
+        ) as is_assessed
+    from noise
 ),
 
 reference_means as (
@@ -201,27 +239,30 @@ current_means as (
 )
 
 select
-    psi.drift_date::date as drift_date,
-    psi.feature::varchar as feature,
-    psi.psi::double as psi,
-    psi.reference_users::bigint as reference_users,
-    psi.current_users::bigint as current_users,
+    assessed.drift_date::date as drift_date,
+    assessed.feature::varchar as feature,
+    assessed.psi::double as psi,
+    assessed.reference_users::bigint as reference_users,
+    assessed.current_users::bigint as current_users,
     case
-        when psi.current_users < {{ var('feature_drift_min_users') }} or psi.psi is null then 'stable'
-        when psi.psi >= {{ var('feature_drift_psi_act') }} then 'act'
-        when psi.psi >= {{ var('feature_drift_psi_watch') }} then 'watch'
+        when not assessed.is_assessed then 'stable'
+        when assessed.psi >= {{ var('feature_drift_psi_act') }} then 'act'
+        when assessed.psi >= {{ var('feature_drift_psi_watch') }} then 'watch'
         else 'stable'
     end::varchar as drift_level,
-    (psi.current_users >= {{ var('feature_drift_min_users') }})::boolean as is_assessed,
-    psi.bins::bigint as bins,
-    psi.drift_date between reference_period.reference_start_date and reference_period.reference_end_date as is_reference_day,
+    assessed.is_assessed::boolean as is_assessed,
+    assessed.expected_psi_no_drift::double as expected_psi_no_drift,
+    assessed.bins::bigint as bins,
+    assessed.drift_date between reference_period.reference_start_date
+    and reference_period.reference_end_date as is_reference_day,
     reference_period.reference_start_date::date as reference_start_date,
     reference_period.reference_end_date::date as reference_end_date,
     reference_means.reference_mean::double as reference_mean,
     current_means.current_mean::double as current_mean,
     reference_means.reference_zero_share::double as reference_zero_share,
     current_means.current_zero_share::double as current_zero_share
-from psi
+from assessed
 cross join reference_period
-left join reference_means on psi.feature = reference_means.feature
-left join current_means on psi.drift_date = current_means.drift_date and psi.feature = current_means.feature
+left join reference_means on assessed.feature = reference_means.feature
+left join current_means
+    on assessed.drift_date = current_means.drift_date and assessed.feature = current_means.feature
