@@ -5,7 +5,8 @@
 -- definition of dim_users.acquisition_channel), and counted on the day of their signup (installs:
 -- of their first app_open) in the campaign's reporting time zone. Cohort measures (activation,
 -- revenue, fraud) follow the users who signed up that day. Net of fraud = without the users
--- int_users__fraud_status flags as fraudulent.
+-- int_users__fraud_status flags as fraudulent. Money is rounded to decimal(18, 6) before any ratio
+-- is taken, so every ratio is exactly its stored numerator over its stored denominator.
 with spend as (
     select * from {{ ref('fct_ad_spend_daily') }}
 ),
@@ -106,7 +107,7 @@ joined as (
         campaigns.campaign_name,
         coalesce(campaigns.reporting_timezone, 'UTC') as reporting_timezone,
         keys.channel in ('paid_search', 'paid_social', 'affiliate') as is_paid_channel,
-        coalesce(spend.spend_usd, 0) as spend_usd,
+        coalesce(spend.spend_usd, 0)::decimal(18, 6) as spend_usd,
         case when keys.channel = 'affiliate' then spend.impressions else coalesce(spend.impressions, 0) end
             as impressions,
         coalesce(spend.clicks, 0) as clicks,
@@ -115,13 +116,13 @@ joined as (
             as partner_reported_installs,
         coalesce(user_days.signups, 0) as signups,
         coalesce(user_days.activated_users, 0) as activated_users,
-        coalesce(user_days.revenue_d7_usd, 0) as revenue_d7_usd,
-        coalesce(user_days.revenue_d30_usd, 0) as revenue_d30_usd,
+        coalesce(user_days.revenue_d7_usd, 0)::decimal(18, 6) as revenue_d7_usd,
+        coalesce(user_days.revenue_d30_usd, 0)::decimal(18, 6) as revenue_d30_usd,
         coalesce(user_days.fraudulent_signups, 0) as fraudulent_signups,
         coalesce(user_days.signups_net_of_fraud, 0) as signups_net_of_fraud,
         coalesce(user_days.activated_users_net_of_fraud, 0) as activated_users_net_of_fraud,
-        coalesce(user_days.revenue_d7_net_of_fraud_usd, 0) as revenue_d7_net_of_fraud_usd,
-        coalesce(user_days.revenue_d30_net_of_fraud_usd, 0) as revenue_d30_net_of_fraud_usd,
+        coalesce(user_days.revenue_d7_net_of_fraud_usd, 0)::decimal(18, 6) as revenue_d7_net_of_fraud_usd,
+        coalesce(user_days.revenue_d30_net_of_fraud_usd, 0)::decimal(18, 6) as revenue_d30_net_of_fraud_usd,
         keys.report_date + 7 <= data_window.last_activity_date as is_d7_complete,
         keys.report_date + 30 <= data_window.last_activity_date as is_d30_complete
     from keys

@@ -80,10 +80,10 @@ curves as (
         day_offset,
         count(*) as users_observed,
         count(*) filter (where is_active) as active_users,
-        sum(cumulative_revenue_usd) as cumulative_revenue_usd,
+        sum(cumulative_revenue_usd)::decimal(18, 6) as cumulative_revenue_usd,
         count(*) filter (where not is_fraud) as users_observed_net_of_fraud,
         count(*) filter (where is_active and not is_fraud) as active_users_net_of_fraud,
-        coalesce(sum(cumulative_revenue_usd) filter (where not is_fraud), 0)
+        coalesce(sum(cumulative_revenue_usd) filter (where not is_fraud), 0)::decimal(18, 6)
             as cumulative_revenue_net_of_fraud_usd
     from user_offsets
     group by all
