@@ -50,16 +50,52 @@ MARTS = [
     "marts.risk_labels",
     "marts.risk_strategy_performance",
     "marts.ops_daily_kpis",
-    "marts.ops_support_daily",
+    "marts.risk_warnings",
+    "marts.risk_customer_experience",
+    "marts.risk_feature_drift",
 ]
 SEVERITY_ORDER = ["critical", "high", "medium", "low"]
 TOP_GROUPS = 4
 # A strategy's precision is worth a finding below this, once enough users were reviewed.
 PRECISION_TARGET = 0.8
 MIN_REVIEWED = 10
-# Appeals against restrictions: a finding when this share of decided appeals was upheld.
-APPEAL_UPHELD_SHARE = 0.3
+# Appeals against restrictions: a finding when this share of resolved appeals was overturned.
+APPEAL_OVERTURN_SHARE = 0.3
 MIN_APPEALS = 5
+# An online-engine rule that hit this many good customers and no fraudster is worth a finding.
+MIN_GOOD_CUSTOMERS_HIT = 3
+PROGRAMMES = {
+    "visa_vdmp": {"network": "Visa", "programme": "Visa's dispute monitoring programme (VDMP)"},
+    "mastercard_ecm": {
+        "network": "Mastercard",
+        "programme": "Mastercard's excessive chargeback programme (ECM)",
+    },
+}
+FEATURE_NAMES = {
+    "payment_attempts": "payment attempts",
+    "declined_attempts": "declined payments",
+    "suspicious_declines": "suspicious declines (stolen card, wrong CVC)",
+    "distinct_cards": "number of cards used",
+    "max_attempts_in_hour": "most payment attempts in an hour",
+    "topup_usd": "wallet top-ups (USD)",
+    "failed_logins": "failed logins",
+    "devices_used": "number of devices",
+    "payouts": "number of payouts",
+    "payout_usd": "payouts (USD)",
+    "trades_bought": "purchases",
+    "bonus_usd": "bonus amounts (USD)",
+}
+KRI_NAMES = {
+    "signups": "Signups",
+    "signups_by_channel": "Signups by channel",
+    "signups_by_affiliate_partner": "Signups by affiliate partner",
+    "payment_decline_rate": "Payment decline rate",
+    "chargeback_rate": "Chargeback rate",
+    "bonus_redemptions": "Bonus redemptions",
+    "bonus_redemptions_by_promo_code": "Bonus redemptions by promo code",
+    "payouts": "Payouts requested",
+    "payout_usd": "Payout amount",
+}
 # Fraud chargebacks: a finding when the last 7 days exceed the 7 before by this much.
 CHARGEBACK_RISE = 0.5
 MIN_CHARGEBACKS = 5
@@ -159,24 +195,182 @@ def finding_low_precision(strategies: list[dict], labels: dict[str, str]) -> Fin
     )
 
 
-def finding_appeals_upheld(lifted: int, upheld: int) -> Finding | None:
-    """Appeals against restrictions that support decided in the customer's favour."""
-    decided = (lifted or 0) + (upheld or 0)
-    if decided < MIN_APPEALS or lifted / decided < APPEAL_UPHELD_SHARE:
+def finding_appeals_overturned(experience: dict | None) -> Finding | None:
+    """Appeals against restrictions that ended with the restriction lifted (all-time row of
+    marts.risk_customer_experience, rule_name 'all')."""
+    if not experience:
         return None
+    resolved = experience.get("appeals_resolved") or 0
+    overturned = experience.get("appeals_overturned") or 0
+    if resolved < MIN_APPEALS or overturned / resolved < APPEAL_OVERTURN_SHARE:
+        return None
+    restricted, others = (
+        experience.get("avg_csat_restricted"),
+        experience.get("avg_csat_unrestricted"),
+    )
+    csat = (
+        f" Customers we had restricted rate support {restricted:.1f} out of 5, against "
+        f"{others:.1f} for other good customers."
+        if restricted is not None and others is not None
+        else ""
+    )
     return Finding(
-        key="appeals_upheld",
+        key="appeals_overturned",
         headline=(
-            f"{fmt.count(lifted)} of {fmt.count(decided)} appeals against a restriction "
-            f"({fmt.pct(lifted / decided)}) ended with the restriction lifted."
+            f"{fmt.count(overturned)} of {fmt.count(resolved)} resolved appeals against a "
+            f"restriction ({fmt.pct(overturned / resolved)}) ended with the restriction lifted."
         ),
-        detail="Every lifted restriction is a good customer we blocked, and a support ticket.",
+        detail="Every lifted restriction is a customer we should not have blocked." + csat,
         recommendation=(
-            "Look at which strategies restricted the customers who won their appeal and move "
-            "those strategies from restrict to challenge (a verification step) until their "
-            "precision improves."
+            "Review the restrictions behind the overturned appeals and move the strategies and "
+            "rules that caused them from restrict to challenge (a verification step)."
         ),
-        weight=float(lifted) * 300,
+        weight=float(overturned) * 300,
+    )
+
+
+def finding_softer_action(rules: list[dict]) -> Finding | None:
+    """Online-engine rules that could challenge instead of review/block (all-time rule rows of
+    marts.risk_customer_experience flagged is_softer_action_candidate)."""
+    candidates = [r for r in rules if r.get("is_softer_action_candidate")]
+    if not candidates:
+        return None
+    candidates.sort(key=lambda r: (-(r["good_customers_restricted"] or 0), r["rule_name"]))
+    spared = sum(r["good_customers_restricted"] or 0 for r in candidates)
+    names = [r["rule_name"] for r in candidates[:3]]
+    more = f" and {len(candidates) - 3} more" if len(candidates) > 3 else ""
+    return Finding(
+        key="softer_action",
+        headline=(
+            f"{fmt.plural(len(candidates), 'online risk rule')} ({fmt.listing(names)}{more}) "
+            f"restricted {fmt.plural(spared, 'good customer')}, while almost every fraudster "
+            "they caught is also caught by another control."
+        ),
+        detail=(
+            f"{candidates[0]['rule_name']} alone restricted "
+            f"{fmt.plural(candidates[0]['good_customers_restricted'], 'good customer')} to catch "
+            f"{fmt.plural(candidates[0]['fraudsters_hit'], 'fraudster')}."
+        ),
+        recommendation=(
+            f"Change {fmt.listing(names)} from review or block to challenge (ask for "
+            "verification): the fraud they catch stays caught and good customers get through."
+        ),
+        weight=float(spared) * 400,
+    )
+
+
+def finding_rule_without_catch(rules: list[dict]) -> Finding | None:
+    """An online-engine rule that put friction on good customers and caught no fraudster."""
+    idle = [
+        r
+        for r in rules
+        if (r["good_customers_hit"] or 0) >= MIN_GOOD_CUSTOMERS_HIT and not r["fraudsters_hit"]
+    ]
+    if not idle:
+        return None
+    worst = max(idle, key=lambda r: (r["good_customers_hit"], r["rule_name"]))
+    return Finding(
+        key="rule_without_catch",
+        headline=(
+            f"Rule {worst['rule_name']} put friction on "
+            f"{fmt.plural(worst['good_customers_hit'], 'good customer')} "
+            f"({fmt.count(worst['good_customers_restricted'])} restricted) and caught no fraudster."
+        ),
+        detail="It costs customers and catches nothing the warehouse knows of.",
+        recommendation=(
+            f"Switch {worst['rule_name']} to watch-only (record, don't act) and review it with "
+            "the rule owner within the week."
+        ),
+        weight=float(worst["good_customers_hit"]) * 500,
+    )
+
+
+def finding_chargeback_programme(programmes: list[dict]) -> Finding | None:
+    """A card network's trailing 30-day chargeback rate at or near its monitoring threshold
+    (latest day-grain programme rows of marts.risk_warnings)."""
+    hot = [p for p in programmes if p["programme_level"] in ("act", "watch")]
+    if not hot:
+        return None
+    worst = max(hot, key=lambda p: p["trailing_chargeback_rate"] / p["programme_threshold"])
+    network = PROGRAMMES.get(
+        worst["programme"], {"network": worst["dimension"], "programme": worst["programme"]}
+    )
+    above = worst["programme_level"] == "act"
+    others = [
+        PROGRAMMES.get(p["programme"], {}).get("network", p["dimension"])
+        for p in hot
+        if p is not worst
+    ]
+    return Finding(
+        key="chargeback_programme",
+        headline=(
+            f"{network['network']}: chargebacks of the last 30 days are "
+            f"{fmt.pct(worst['trailing_chargeback_rate'], 2)} of card payments "
+            f"({fmt.count(worst['trailing_chargebacks'])} of "
+            f"{fmt.count(worst['trailing_succeeded_payments'])}), "
+            + (
+                f"above the {fmt.pct(worst['programme_threshold'], 1)} threshold of "
+                f"{network['programme']}."
+                if above
+                else f"close to the {fmt.pct(worst['programme_threshold'], 1)} threshold of "
+                f"{network['programme']}."
+            )
+        ),
+        detail=(
+            "A merchant above it for long enters the network's monitoring programme: monthly "
+            "fines and, at worst, losing card acceptance."
+            + (
+                f" {fmt.listing(others)} also {'is' if len(others) == 1 else 'are'} over or near its threshold."
+                if others
+                else ""
+            )
+        ),
+        recommendation=(
+            f"Require 3-D Secure on {network['network']} card payments from accounts younger than "
+            "30 days, refund disputed payments before they become chargebacks, and warn the "
+            "payments team so they can talk to the acquiring bank before the month closes."
+        ),
+        weight=100_000 * worst["trailing_chargeback_rate"] / worst["programme_threshold"],
+    )
+
+
+def _value(number) -> str:
+    number = float(number or 0)
+    return fmt.count(number) if abs(number) >= 10 else f"{number:.2f}"
+
+
+def finding_drift(drift: list[dict]) -> Finding | None:
+    """The risk feature drifting most on its latest assessed day (marts.risk_feature_drift)."""
+    moving = [d for d in drift if d["drift_level"] in ("watch", "act")]
+    if not moving:
+        return None
+    worst = max(moving, key=lambda d: d["psi"])
+    direction = (
+        "higher" if (worst["current_mean"] or 0) > (worst["reference_mean"] or 0) else "lower"
+    )
+    return Finding(
+        key="feature_drift",
+        headline=(
+            f"New users' {FEATURE_NAMES.get(worst['feature'], worst['feature'])} has shifted "
+            f"({worst['drift_level']}: PSI {worst['psi']:.2f} for signups of "
+            f"{fmt.short_day(worst['drift_date'])}); it is now {direction} than when the "
+            "thresholds were set."
+        ),
+        detail=(
+            f"On average {_value(worst['current_mean'])} per new user, against "
+            f"{_value(worst['reference_mean'])} in the reference period"
+            + (
+                f"; {fmt.plural(len(moving) - 1, 'other feature')} also moved."
+                if len(moving) > 1
+                else "."
+            )
+        ),
+        recommendation=(
+            "Re-run the strategy backtest on recent signups and check the thresholds of the "
+            f"strategies that use {FEATURE_NAMES.get(worst['feature'], worst['feature'])} "
+            "before they start missing fraud or flagging good customers."
+        ),
+        weight=worst["psi"] * 20_000,
     )
 
 
@@ -232,7 +426,7 @@ def finding_new_alerts(
             "Confirm the restrictions on these accounts are in force and open their cases in "
             "order of expected loss."
         ),
-        weight=money + 1_000,
+        weight=money * 0.3,
     )
 
 
@@ -244,7 +438,8 @@ class RiskBrief:
     cutoff: datetime
     since: datetime
     since_label: str
-    previous: dict
+    since_short: str
+    previous_new_alerts: int | None
     alerts: list[dict]
     new_alerts: list[dict]
     cases: list[dict]
@@ -257,33 +452,75 @@ class RiskBrief:
     strategy_days: list[dict]
     chargebacks: list[dict]
     friction: list[dict]
-    appeals: dict
     false_positive_verdicts: int
     labels: dict[str, str]
-    warnings: list[dict] | None = None
+    # marts.risk_monitoring (None when the warehouse does not have the table)
+    warnings: list[dict] | None = None  # watch/act rows of periods ending after `since`
+    programmes: list[dict] | None = None  # card-network programme rows, day grain, oldest first
+    drift: list[dict] | None = None  # assessed feature-drift rows, oldest first
+    experience: dict | None = None  # all-time row of the engine as a whole
+    experience_rules: list[dict] = field(default_factory=list)  # all-time rows per rule
     missing: list[str] = field(default_factory=list)
 
+    @property
+    def latest_programmes(self) -> list[dict]:
+        if not self.programmes:
+            return []
+        last = max(p["period_start"] for p in self.programmes)
+        return [p for p in self.programmes if p["period_start"] == last]
 
-def baseline(previous: dict, cutoff: datetime) -> tuple[datetime, str]:
-    """Since when things count as new: the previous brief's cutoff; a rerun on the same data keeps
-    that brief's baseline; without a usable previous brief, the last 24 hours."""
+    @property
+    def latest_drift(self) -> list[dict]:
+        """Each feature on its latest assessed day."""
+        latest: dict[str, dict] = {}
+        for row in self.drift or []:
+            latest[row["feature"]] = row
+        return sorted(latest.values(), key=lambda r: r["feature"])
+
+
+@dataclass(frozen=True)
+class Baseline:
+    since: datetime  # alerts, cases and warnings after this are new
+    label: str  # for sentences: "since the last brief (data to ...)"
+    short: str  # for findings: "since the last brief"
+    previous_new_alerts: int | None  # new alerts the previous brief counted
+
+
+def baseline(state: dict, cutoff: datetime) -> Baseline:
+    """Since when things count as new: the previous brief's data cutoff. A rerun on the same data
+    keeps that brief's baseline, so it shows the same report; without a usable previous brief
+    (first run, or a warehouse rebuilt on other data), the last 24 hours."""
     try:
-        previous_cutoff = datetime.fromisoformat(previous["data_cutoff"])
-        previous_since = datetime.fromisoformat(previous["since"])
+        previous_cutoff = datetime.fromisoformat(state["data_cutoff"])
     except (KeyError, TypeError, ValueError):
-        previous_cutoff = previous_since = None
+        previous_cutoff = None
     if previous_cutoff is not None and previous_cutoff < cutoff:
-        return previous_cutoff, f"since the last brief (data to {fmt.moment(previous_cutoff)})"
-    if previous_cutoff == cutoff and previous_since is not None:
-        return previous_since, f"since the brief before (data to {fmt.moment(previous_since)})"
-    since = cutoff - timedelta(hours=24)
-    return since, "in the last 24 hours of data (no earlier brief to compare with)"
+        return Baseline(
+            previous_cutoff,
+            f"since the last brief (data to {fmt.moment(previous_cutoff)})",
+            "since the last brief",
+            state.get("new_alerts"),
+        )
+    if previous_cutoff == cutoff and state.get("since") and state.get("since_label"):
+        return Baseline(
+            datetime.fromisoformat(state["since"]),
+            state["since_label"],
+            state.get("since_short", "since the last brief"),
+            state.get("previous_new_alerts"),
+        )
+    return Baseline(
+        cutoff - timedelta(hours=24),
+        "in the last 24 hours of data (no earlier brief to compare with)",
+        "in the last 24 hours",
+        None,
+    )
 
 
 def load(marts: Marts, previous: dict) -> RiskBrief:
     freshness = marts.freshness(SOURCES)
     cutoff = freshness.data_cutoff or utc_now()
-    since, since_label = baseline(previous, cutoff)
+    base = baseline(previous, cutoff)
+    since, since_label = base.since, base.label
     alerts = marts.rows(
         """
         select alert_id, strategy_id, entity_type, entity_id, raised_at, severity, action, score,
@@ -382,32 +619,10 @@ def load(marts: Marts, previous: dict) -> RiskBrief:
         order by users desc
         """
     )
-    appeals = marts.one(
-        """
-        select coalesce(sum(tickets_created), 0) as appeals,
-            coalesce(sum(restrictions_lifted), 0) as lifted,
-            coalesce(sum(restrictions_upheld), 0) as upheld
-        from marts.ops_support_daily where category = 'account_restricted'
-        """
-    )
     false_positive_verdicts = marts.one(
         "select count(*) as n from marts.risk_labels where label_type = 'false_positive_case'"
     )["n"]
-    warnings = None
-    missing = []
-    if marts.has("marts.risk_warnings"):
-        warnings = marts.rows("select * from marts.risk_warnings")
-    else:
-        missing.append(
-            "Warnings (marts.risk_warnings): not built in this warehouse yet, so new warnings "
-            "are not counted."
-        )
-    missing += [
-        "Chargeback rate against the card networks' thresholds: the warehouse has chargeback "
-        "counts and amounts per day (shown) but no chargeback rate or network threshold table.",
-        "Feature drift: no warehouse table measures how the risk features' distributions move "
-        "between periods yet.",
-    ]
+    monitoring = load_monitoring(marts, since, cutoff)
     labels = strategy_labels(
         {a["strategy_id"] for a in alerts} | {s["strategy_id"] for s in strategies}
     )
@@ -415,7 +630,8 @@ def load(marts: Marts, previous: dict) -> RiskBrief:
         cutoff=cutoff,
         since=since,
         since_label=since_label,
-        previous=previous,
+        since_short=base.short,
+        previous_new_alerts=base.previous_new_alerts,
         alerts=alerts,
         new_alerts=[a for a in alerts if since < a["raised_at"] <= cutoff],
         cases=cases,
@@ -428,12 +644,73 @@ def load(marts: Marts, previous: dict) -> RiskBrief:
         strategy_days=strategy_days,
         chargebacks=chargebacks,
         friction=friction,
-        appeals=appeals,
         false_positive_verdicts=false_positive_verdicts,
         labels=labels,
-        warnings=warnings,
-        missing=missing,
+        **monitoring,
     )
+
+
+def load_monitoring(marts: Marts, since: datetime, cutoff: datetime) -> dict:
+    """Warnings, card-network programmes, feature drift and customer experience from the
+    risk-monitoring marts; a mart this warehouse lacks is listed as missing."""
+    loaded: dict = {"missing": []}
+    if marts.has("marts.risk_warnings"):
+        loaded["warnings"] = marts.rows(
+            """
+            select period_grain, period_start, period_end, kri, dimension, value, baseline,
+                warning_level, reason
+            from marts.risk_warnings
+            where warning_level <> 'ok' and period_end > ? and period_start < ?
+            order by warning_level = 'act' desc, period_start desc, kri, dimension
+            """,
+            [since, cutoff],
+        )
+        loaded["programmes"] = marts.rows(
+            """
+            select period_start, dimension, programme, programme_threshold, trailing_chargebacks,
+                trailing_succeeded_payments, trailing_chargeback_rate, programme_level
+            from marts.risk_warnings
+            where period_grain = 'day' and programme is not null and period_start < ?
+            order by period_start, programme
+            """,
+            [cutoff],
+        )
+    else:
+        loaded["missing"].append(
+            "Warnings and the chargeback rate against the card networks' thresholds "
+            "(marts.risk_warnings) are not in this warehouse."
+        )
+    if marts.has("marts.risk_feature_drift"):
+        loaded["drift"] = marts.rows(
+            """
+            select drift_date, feature, psi, drift_level, current_users, reference_users,
+                current_mean, reference_mean, expected_psi_no_drift, reference_start_date,
+                reference_end_date
+            from marts.risk_feature_drift
+            where is_assessed
+            order by drift_date, feature
+            """
+        )
+    else:
+        loaded["missing"].append(
+            "Feature drift (marts.risk_feature_drift) is not in this warehouse."
+        )
+    if marts.has("marts.risk_customer_experience"):
+        rows = marts.rows(
+            """
+            select * from marts.risk_customer_experience
+            where period_grain = 'all_time'
+            order by rule_name
+            """
+        )
+        loaded["experience"] = next((r for r in rows if r["rule_name"] == "all"), None)
+        loaded["experience_rules"] = [r for r in rows if r["rule_name"] != "all"]
+    else:
+        loaded["missing"].append(
+            "Customer friction of the online engine (marts.risk_customer_experience) is not in "
+            "this warehouse."
+        )
+    return loaded
 
 
 def findings(brief: RiskBrief) -> list[Finding]:
@@ -443,9 +720,13 @@ def findings(brief: RiskBrief) -> list[Finding]:
             finding_overdue_cases(brief.open_cases, brief.cutoff),
             finding_top_group(top_group, brief.group_cases.get((top_group or {}).get("group_id"))),
             finding_low_precision(brief.strategies, brief.labels),
-            finding_appeals_upheld(brief.appeals.get("lifted", 0), brief.appeals.get("upheld", 0)),
+            finding_appeals_overturned(brief.experience),
+            finding_softer_action(brief.experience_rules),
+            finding_rule_without_catch(brief.experience_rules),
+            finding_chargeback_programme(brief.latest_programmes),
+            finding_drift(brief.latest_drift),
             finding_fraud_chargebacks_rising(brief.chargebacks),
-            finding_new_alerts(brief.new_alerts, brief.labels, brief.since_label),
+            finding_new_alerts(brief.new_alerts, brief.labels, brief.since_short),
         ]
     )
 
@@ -458,7 +739,7 @@ def _money_sum(rows, column="money_at_risk_usd") -> float:
 
 
 def headline_tiles(brief: RiskBrief) -> list[Kpi]:
-    previous_new = brief.previous.get("new_alerts")
+    previous_new = brief.previous_new_alerts
     open_alerts = [a for a in brief.alerts if a["status"] == "open"]
     overdue = [c for c in brief.open_cases if c["sla_due_at"] < brief.cutoff]
     new_critical = sum(1 for c in brief.new_cases if c["severity"] == "critical")
@@ -804,14 +1085,125 @@ def strategies_section(brief: RiskBrief) -> Section:
     return section
 
 
+def warnings_section(brief: RiskBrief) -> Section | None:
+    if brief.warnings is None:
+        return None
+    section = Section(
+        "warnings",
+        "Warnings",
+        f"Risk indicators well above their usual level {brief.since_label}: 'act' is at least "
+        "3 standard deviations and twice the level of the previous 7 days, 'watch' 2 and 1.5 "
+        "times; for chargebacks also the card networks' thresholds.",
+    )
+    if not brief.warnings:
+        return section.add(Text(f"No indicator warned {brief.since_label}.", "note"))
+    shown = brief.warnings[:15]
+    section.add(
+        Table(
+            ["Period", "Indicator", "Which", "Level", "Why"],
+            [
+                [
+                    fmt.short_day(w["period_start"])
+                    if w["period_grain"] == "day"
+                    else f"{fmt.short_moment(w['period_start'])}–{w['period_end']:%H:%M}",
+                    KRI_NAMES.get(w["kri"], w["kri"]),
+                    w["dimension"],
+                    w["warning_level"],
+                    w["reason"],
+                ]
+                for w in shown
+            ],
+            caption=(
+                f"{fmt.plural(len(brief.warnings), 'warning')}, 'act' first"
+                + (f"; the first {len(shown)} shown" if len(brief.warnings) > len(shown) else "")
+            ),
+        )
+    )
+    return section
+
+
 def chargebacks_section(brief: RiskBrief) -> Section:
     section = Section(
         "chargebacks",
-        "Chargebacks",
-        "A chargeback is a cardholder disputing a payment with their bank; fraud chargebacks are "
-        "those disputed as unauthorised. Card networks put merchants with too many of them in a "
-        "monitoring programme with fines.",
+        "Chargebacks against the card networks' thresholds",
+        "A chargeback is a cardholder disputing a payment with their bank. Visa and Mastercard "
+        "watch each merchant's chargebacks over the last 30 days as a share of its card "
+        "payments; above their threshold a merchant enters a monitoring programme with fines.",
     )
+    if brief.programmes:
+        rows = [
+            {
+                "day": p["period_start"],
+                "network": PROGRAMMES.get(p["programme"], {}).get("network", p["dimension"]),
+                "rate": p["trailing_chargeback_rate"],
+            }
+            for p in brief.programmes
+            if p["trailing_chargeback_rate"] is not None
+        ]
+        thresholds = [
+            {
+                "network": PROGRAMMES.get(p["programme"], {}).get("network", p["dimension"]),
+                "threshold": p["programme_threshold"],
+                "label": f"{PROGRAMMES.get(p['programme'], {}).get('network', p['dimension'])} threshold {fmt.pct(p['programme_threshold'], 1)}",
+            }
+            for p in brief.latest_programmes
+        ]
+        networks = sorted({r["network"] for r in rows} | {t["network"] for t in thresholds})
+        colour = alt.Color(
+            "network:N",
+            title=None,
+            scale=alt.Scale(domain=networks, range=[charts.NEUTRAL, "#E69F00"][: len(networks)]),
+        )
+        lines = (
+            alt.Chart(charts.data(rows))
+            .mark_line()
+            .encode(
+                x=charts.utc_x("day"),
+                y=alt.Y(
+                    "rate:Q",
+                    title="Chargebacks / card payments, 30 days",
+                    axis=alt.Axis(format=".1%"),
+                ),
+                color=colour,
+            )
+        )
+        rules = (
+            alt.Chart(charts.data(thresholds))
+            .mark_rule(strokeDash=[6, 4], strokeWidth=1.5)
+            .encode(y="threshold:Q", color=colour)
+        )
+        section.add(
+            charts.block(
+                alt.layer(lines, rules).properties(width=charts.WIDTH, height=charts.HEIGHT),
+                "Chargeback rate by card network",
+                "Solid: chargebacks of the last 30 days as a share of card payments. Dashed: the "
+                "network's threshold; above it is where fines start.",
+            )
+        )
+        section.add(
+            Tiles(
+                [
+                    Kpi(
+                        f"{PROGRAMMES.get(p['programme'], {}).get('network', p['dimension'])}, last 30 days",
+                        fmt.pct(p["trailing_chargeback_rate"], 2),
+                        f"risk.chargeback_rate.{p['programme']}",
+                        p["trailing_chargeback_rate"],
+                        change=f"threshold {fmt.pct(p['programme_threshold'], 1)}: {p['programme_level']}",
+                        tone={"act": "bad", "watch": "bad"}.get(p["programme_level"], "good"),
+                        hint=f"{fmt.count(p['trailing_chargebacks'])} of {fmt.count(p['trailing_succeeded_payments'])} payments",
+                    )
+                    for p in brief.latest_programmes
+                ]
+            )
+        )
+    else:
+        section.add(
+            Text(
+                "The chargeback rate against the networks' thresholds is not in this warehouse "
+                "(marts.risk_warnings); counts only.",
+                "missing",
+            )
+        )
     rows = [
         {"day": r["date_day"], "kind": kind, "chargebacks": value}
         for r in brief.chargebacks[-42:]
@@ -821,62 +1213,26 @@ def chargebacks_section(brief: RiskBrief) -> Section:
         )
     ]
     if rows:
-        chart = (
-            alt.Chart(charts.data(rows))
-            .mark_bar()
-            .encode(
-                x=charts.utc_x("day"),
-                y=alt.Y("chargebacks:Q", title="Chargebacks received", stack=True),
-                color=alt.Color(
-                    "kind:N",
-                    title=None,
-                    scale=alt.Scale(
-                        domain=["Fraud", "Other reasons"], range=["#B42318", charts.MUTED]
-                    ),
-                ),
-            )
-            .properties(width=charts.WIDTH, height=charts.HEIGHT)
-        )
         section.add(
             charts.block(
-                chart,
+                alt.Chart(charts.data(rows))
+                .mark_bar()
+                .encode(
+                    x=charts.utc_x("day"),
+                    y=alt.Y("chargebacks:Q", title="Chargebacks received", stack=True),
+                    color=alt.Color(
+                        "kind:N",
+                        title=None,
+                        scale=alt.Scale(
+                            domain=["Fraud", "Other reasons"], range=["#B42318", charts.MUTED]
+                        ),
+                    ),
+                )
+                .properties(width=charts.WIDTH, height=charts.HEIGHT),
                 "Chargebacks received per day",
-                "Red: disputed as fraud. Grey: other reasons (not received, not as described).",
+                "Red: disputed as fraud (unauthorised). Grey: other reasons (not received, not as described).",
             )
         )
-        last = brief.chargebacks[-30:]
-        section.add(
-            Tiles(
-                [
-                    Kpi(
-                        "Chargebacks, last 30 days",
-                        fmt.count(sum(r["chargebacks"] or 0 for r in last)),
-                        "risk.chargebacks_30d",
-                        sum(r["chargebacks"] or 0 for r in last),
-                    ),
-                    Kpi(
-                        "Of them fraud",
-                        fmt.count(sum(r["fraud_chargebacks"] or 0 for r in last)),
-                        "risk.fraud_chargebacks_30d",
-                        sum(r["fraud_chargebacks"] or 0 for r in last),
-                    ),
-                    Kpi(
-                        "Amount charged back",
-                        fmt.money(sum(float(r["chargeback_amount_usd"] or 0) for r in last)),
-                        "risk.chargeback_amount_30d_usd",
-                        round(sum(float(r["chargeback_amount_usd"] or 0) for r in last), 2),
-                    ),
-                ]
-            )
-        )
-    section.add(
-        Text(
-            "Not in the warehouse yet: the chargeback rate (chargebacks per card payment in the "
-            "month) and the Visa and Mastercard thresholds to compare it with. Until a warehouse "
-            "table provides them, this report shows counts only.",
-            "missing",
-        )
-    )
     return section
 
 
@@ -884,10 +1240,45 @@ def friction_section(brief: RiskBrief) -> Section:
     section = Section(
         "friction",
         "Customer friction",
-        "Good customers we slow down or block: users under an action now, appeals and verdicts of "
-        "innocence.",
+        "What our controls cost good customers (users who did not turn out fraudulent): "
+        "challenges, reviews and blocks by the online risk engine, appeals, and actions in force now.",
     )
-    tiles = [
+    tiles = []
+    experience = brief.experience
+    if experience:
+        tiles += [
+            Kpi(
+                "Good customers hit by the engine",
+                fmt.count(experience["good_customers_hit"]),
+                "risk.good_customers_hit",
+                experience["good_customers_hit"],
+                hint=f"{fmt.pct(experience['insult_rate'], 1)} of good customers it decided on",
+            ),
+            Kpi(
+                "Of them restricted",
+                fmt.count(experience["good_customers_restricted"]),
+                "risk.good_customers_restricted",
+                experience["good_customers_restricted"],
+                hint="reviewed or blocked",
+            ),
+            Kpi(
+                "Good customers per fraudster caught",
+                "–"
+                if experience["good_customers_hit_per_fraudster_hit"] is None
+                else f"{experience['good_customers_hit_per_fraudster_hit']:.2f}",
+                "risk.good_customers_per_fraudster",
+                experience["good_customers_hit_per_fraudster_hit"],
+                hint=f"{fmt.count(experience['fraudsters_hit'])} fraudsters caught",
+            ),
+            Kpi(
+                "Appeals overturned",
+                f"{fmt.count(experience['appeals_overturned'])} of {fmt.count(experience['appeals_resolved'])}",
+                "risk.appeals_overturned",
+                experience["appeals_overturned"],
+                hint=f"{fmt.pct(experience['appeal_overturn_rate'])} of resolved appeals",
+            ),
+        ]
+    tiles += [
         Kpi(
             f"Users under '{row['action']}' now",
             fmt.count(row["users"]),
@@ -897,26 +1288,75 @@ def friction_section(brief: RiskBrief) -> Section:
         )
         for row in brief.friction
     ]
-    decided = (brief.appeals.get("lifted") or 0) + (brief.appeals.get("upheld") or 0)
-    tiles.append(
-        Kpi(
-            "Restriction appeals won",
-            f"{fmt.count(brief.appeals.get('lifted'))} of {fmt.count(decided)}",
-            "risk.appeals_lifted",
-            brief.appeals.get("lifted"),
-            hint=f"{fmt.count(brief.appeals.get('appeals'))} appeals filed",
-        )
-    )
-    tiles.append(
-        Kpi(
-            "Cleared by investigators",
-            fmt.count(brief.false_positive_verdicts),
-            "risk.false_positive_verdicts",
-            brief.false_positive_verdicts,
-            hint="investigations closed as false positive",
-        )
-    )
     section.add(Tiles(tiles))
+    rules = [
+        r
+        for r in brief.experience_rules
+        if (r["good_customers_hit"] or 0) + (r["fraudsters_hit"] or 0)
+    ]
+    if rules:
+        rules.sort(key=lambda r: (-(r["good_customers_hit"] or 0), r["rule_name"]))
+        values = [
+            {"rule": r["rule_name"], "who": who, "users": sign * (r[column] or 0)}
+            for r in rules
+            for who, column, sign in (
+                ("Good customers hit", "good_customers_hit", -1),
+                ("Fraudsters hit", "fraudsters_hit", 1),
+            )
+        ]
+        section.add(
+            charts.block(
+                alt.Chart(charts.data(values))
+                .mark_bar()
+                .encode(
+                    y=alt.Y("rule:N", title=None, sort=[r["rule_name"] for r in rules]),
+                    x=alt.X("users:Q", title="Users (left: good customers, right: fraudsters)"),
+                    color=alt.Color(
+                        "who:N",
+                        title=None,
+                        scale=alt.Scale(
+                            domain=["Good customers hit", "Fraudsters hit"],
+                            range=["#E69F00", charts.NEUTRAL],
+                        ),
+                    ),
+                )
+                .properties(width=charts.WIDTH - 60, height=max(140, 16 * len(rules))),
+                "Online engine rules: who they hit",
+                "Each rule's good customers challenged, reviewed or blocked (left) against the "
+                "fraudsters it caught (right), all time. Most friction first.",
+            )
+        )
+        section.add(
+            Table(
+                [
+                    "Rule",
+                    "Good customers hit",
+                    "Restricted",
+                    "Fraudsters hit",
+                    "Share of hits that were fraud",
+                    "Could challenge instead",
+                ],
+                [
+                    [
+                        r["rule_name"],
+                        num(fmt.count(r["good_customers_hit"]), r["good_customers_hit"]),
+                        num(
+                            fmt.count(r["good_customers_restricted"]),
+                            r["good_customers_restricted"],
+                        ),
+                        num(fmt.count(r["fraudsters_hit"]), r["fraudsters_hit"]),
+                        num(
+                            fmt.pct(r["hit_precision"]),
+                            r["hit_precision"],
+                            f"risk.rule_precision.{r['rule_name']}",
+                        ),
+                        "yes" if r["is_softer_action_candidate"] else "no",
+                    ]
+                    for r in rules[:6]
+                ],
+                caption="The 6 rules that bothered most good customers (all rules in the chart)",
+            )
+        )
     section.add(
         Text(
             "'Without a fraud label' means no chargeback or confirmed investigation yet: some are "
@@ -927,19 +1367,91 @@ def friction_section(brief: RiskBrief) -> Section:
     return section
 
 
-def drift_section() -> Section:
-    return Section(
+def drift_section(brief: RiskBrief) -> Section:
+    section = Section(
         "drift",
         "Feature drift",
-        "Whether the behaviour the strategies measure (payment attempts per hour, failed logins, "
-        "shared devices, ...) is shifting, which would make thresholds too loose or too strict.",
-    ).add(
-        Text(
-            "Not in the warehouse yet: no table compares the risk features' distributions between "
-            "periods. This section will fill in once one is built.",
-            "missing",
+        "Whether new users behave like the users the thresholds were set on: each day's signups, "
+        "in their first 7 days, against the reference period. PSI (population stability index): "
+        "below 0.1 stable, 0.1 to 0.25 watch, above 0.25 act.",
+    )
+    if brief.drift is None:
+        return section.add(
+            Text("Feature drift (marts.risk_feature_drift) is not in this warehouse.", "missing")
+        )
+    if not brief.drift:
+        return section.add(
+            Text(
+                "No signup day could be assessed yet: a day needs enough new users and 7 days "
+                "after signup.",
+                "note",
+            )
+        )
+    cells = [
+        {
+            "day": row["drift_date"],
+            "feature": FEATURE_NAMES.get(row["feature"], row["feature"]),
+            "psi": row["psi"],
+            "level": row["drift_level"],
+        }
+        for row in brief.drift
+    ]
+    section.add(
+        charts.block(
+            alt.Chart(charts.data(cells))
+            .mark_rect()
+            .encode(
+                x=alt.X(
+                    "day:O",
+                    title="Signup day",
+                    timeUnit="utcyearmonthdate",
+                    axis=alt.Axis(format="%d %b", labelAngle=-90, labelOverlap=True),
+                ),
+                y=alt.Y("feature:N", title=None),
+                color=alt.Color(
+                    "level:N",
+                    title=None,
+                    scale=alt.Scale(
+                        domain=["stable", "watch", "act"], range=["#d9e6f2", "#E69F00", "#B42318"]
+                    ),
+                ),
+            )
+            .properties(width=charts.WIDTH - 60, height=16 * len({c["feature"] for c in cells})),
+            "Drift by feature and signup day",
+            "Light: stable. Orange: watch. Red: act. Only days with enough new users are shown.",
+            wide=True,
         )
     )
+    latest = brief.latest_drift
+    section.add(
+        Table(
+            [
+                "Feature",
+                "Last assessed signup day",
+                "PSI",
+                "Level",
+                "New users' average",
+                "Reference average",
+            ],
+            [
+                [
+                    FEATURE_NAMES.get(r["feature"], r["feature"]),
+                    fmt.short_day(r["drift_date"]),
+                    num(f"{r['psi']:.3f}", r["psi"], f"risk.psi.{r['feature']}"),
+                    r["drift_level"],
+                    num(_value(r["current_mean"]), r["current_mean"]),
+                    num(_value(r["reference_mean"]), r["reference_mean"]),
+                ]
+                for r in sorted(latest, key=lambda r: -r["psi"])[:6]
+            ],
+            caption=(
+                "The 6 features that moved most on their last assessed day; reference: signups of"
+                f" {fmt.short_day(latest[0]['reference_start_date'])} – "
+                f"{fmt.short_day(latest[0]['reference_end_date'])}"
+            ),
+        )
+    )
+    return section
 
 
 DEFINITIONS = {
@@ -956,7 +1468,14 @@ DEFINITIONS = {
     "Fraud label": "A fraudulent chargeback or an investigation closed as confirmed fraud.",
     "Chargeback": "A payment disputed by the cardholder through their bank; counted on the day it was received.",
     "Restrict, challenge, watch": "The action online systems enforce on a user now: restrict blocks money movement, challenge asks for verification, watch only records.",
-    "Restriction appeals won": "Support tickets about a restricted account solved as restriction lifted, out of those solved as lifted or upheld.",
+    "Warning": "A risk indicator (signups, payment declines, chargeback rate, bonus redemptions, payouts) per day or 4-hour period, compared with the previous 7 days: 'watch' from 2 standard deviations and 1.5 times the usual level, 'act' from 3 and twice; never on fewer than 5 events.",
+    "Chargeback rate (30 days)": "Chargebacks received in the last 30 days / card payments that succeeded in those days, per card network. Thresholds: Visa VDMP 0.9%, Mastercard ECM 1.5%.",
+    "Good customer": "A user who has not turned out fraudulent (no fraud chargeback, no confirmed investigation, not in a flagged group).",
+    "Good customers hit": "Good customers the online risk engine challenged, reviewed or blocked; restricted = reviewed or blocked.",
+    "Good customers per fraudster caught": "Good customers hit / fraudsters hit by the online engine, all time.",
+    "Appeals overturned": "Appeals against a restriction (support tickets about a restricted account) resolved with the restriction lifted, out of the resolved ones.",
+    "Could challenge instead": "The rule caught at least 5 fraudsters, at least 80% of them also caught by another control, and it restricted at least one good customer.",
+    "PSI": "Population stability index: how far the distribution of a feature among a day's new users (first 7 days) has moved from the reference period; 0.1 watch, 0.25 act.",
 }
 
 
@@ -971,13 +1490,18 @@ def page(brief: RiskBrief, marts: Marts, packs: set[str], now: datetime) -> Page
         tiles=headline_tiles(brief),
         findings=findings(brief),
         sections=[
-            new_section(brief),
-            queue_section(brief, packs),
-            groups_section(brief),
-            strategies_section(brief),
-            chargebacks_section(brief),
-            friction_section(brief),
-            drift_section(),
+            section
+            for section in (
+                new_section(brief),
+                warnings_section(brief),
+                queue_section(brief, packs),
+                groups_section(brief),
+                strategies_section(brief),
+                chargebacks_section(brief),
+                friction_section(brief),
+                drift_section(brief),
+            )
+            if section is not None
         ],
         definitions=DEFINITIONS,
         about=[
@@ -1011,6 +1535,9 @@ def build(database: Path, reports_dir: Path, now: datetime | None = None) -> lis
             {
                 "data_cutoff": brief.cutoff.isoformat(),
                 "since": brief.since.isoformat(),
+                "since_label": brief.since_label,
+                "since_short": brief.since_short,
+                "previous_new_alerts": brief.previous_new_alerts,
                 "new_alerts": len(brief.new_alerts),
                 "new_cases": len(brief.new_cases),
                 "generated_at": now.isoformat(timespec="seconds"),
