@@ -40,7 +40,9 @@ def pct(value, digits: int = 0) -> str:
 def points(value) -> str:
     """A difference of two shares, in percentage points: +3.2 pts."""
     number = _num(value)
-    return "–" if number is None else f"{number * 100:+.1f} pts"
+    if number is None:
+        return "–"
+    return "no change" if abs(number) < 0.0005 else f"{number * 100:+.1f} pts"
 
 
 def times(value) -> str:

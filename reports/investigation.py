@@ -6,7 +6,9 @@ Reads marts.risk_cases, risk_alerts, risk_user_features, risk_group_members, ris
 risk_actions, risk_labels, risk_blocklist and fct_user_activity_daily.
 """
 
+import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +39,7 @@ from reports.risk_common import (
     shared_things,
     strategy_labels,
 )
-from reports.source import Marts, open_marts, strategy_catalogue, utc_now
+from reports.source import Freshness, Marts, open_marts, strategy_catalogue, utc_now
 
 MARTS = [
     "marts.risk_cases",
@@ -450,7 +452,7 @@ def daily_money_chart(activity: list[dict]) -> alt.Chart:
     )
 
 
-def pack_page(pack: Pack, marts: Marts, now: datetime) -> Page:
+def pack_page(pack: Pack, freshness: Freshness, now: datetime) -> Page:
     case = pack.case
     catalogue = strategy_catalogue()
     who = (
@@ -660,7 +662,7 @@ def pack_page(pack: Pack, marts: Marts, now: datetime) -> Page:
             f"expected loss, {fmt.money(case['money_out_usd'])} out against {fmt.money(case['money_in_usd'])} in. "
             + ("Past its deadline." if overdue else f"Decide by {fmt.moment(case['sla_due_at'])}.")
         ),
-        freshness=marts.freshness(SOURCES),
+        freshness=freshness,
         generated_at=now,
         tiles=tiles,
         findings=findings(pack),
@@ -682,7 +684,8 @@ def pack_page(pack: Pack, marts: Marts, now: datetime) -> Page:
     )
 
 
-def index_page(cases: list[dict], marts: Marts, cutoff: datetime, now: datetime) -> Page:
+def index_page(cases: list[dict], freshness: Freshness, now: datetime) -> Page:
+    cutoff = freshness.data_cutoff or now
     overdue = [c for c in cases if c["sla_due_at"] < cutoff]
     section = Section(
         "packs", "Open critical and high-severity cases", "Highest expected loss first."
@@ -713,7 +716,7 @@ def index_page(cases: list[dict], marts: Marts, cutoff: datetime, now: datetime)
             f"{fmt.plural(len(cases), 'open high-priority case')} with {fmt.money(loss)} of "
             f"expected loss; {len(overdue)} past their deadline."
         ),
-        freshness=marts.freshness(SOURCES),
+        freshness=freshness,
         generated_at=now,
         findings=None,
         sections=[section],
@@ -731,15 +734,19 @@ def build(database: Path, reports_dir: Path, now: datetime | None = None) -> lis
     now = now or utc_now()
     target = reports_dir / PACKS_DIR
     with open_marts(database) as marts:
-        cutoff = marts.freshness(SOURCES).data_cutoff or now
+        freshness = marts.freshness(SOURCES)
         cases = load_cases(marts)
-        fresh = target.with_name(f".{PACKS_DIR}.building")
-        shutil.rmtree(fresh, ignore_errors=True)
-        written = []
-        for case in cases:
-            pack = load_pack(marts, case, cutoff)
-            written.append(write(pack_page(pack, marts, now), fresh / f"{case['case_id']}.html"))
-        written.append(write(index_page(cases, marts, cutoff, now), fresh / "index.html"))
+        packs = [load_pack(marts, case, freshness.data_cutoff or now) for case in cases]
+    fresh = target.with_name(f".{PACKS_DIR}.building")
+    shutil.rmtree(fresh, ignore_errors=True)
+
+    def write_pack(pack: Pack) -> Path:
+        return write(pack_page(pack, freshness, now), fresh / f"{pack.case['case_id']}.html")
+
+    # Drawing charts is most of the time; vl-convert draws in parallel threads.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        written = list(pool.map(write_pack, packs))
+    written.append(write(index_page(cases, freshness, now), fresh / "index.html"))
     # Swap the whole folder so a reader never sees a mix of two refreshes' packs.
     old = target.with_name(f".{PACKS_DIR}.old")
     shutil.rmtree(old, ignore_errors=True)
