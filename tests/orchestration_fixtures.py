@@ -125,3 +125,46 @@ def copy_zone_files(files: list[Path], zone: Path, destination: Path) -> None:
         target = destination / path.relative_to(zone)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
+
+
+# A BI client, as the checks describe one: every 100 ms it opens the serving copy through
+# SQLAlchemy (duckdb-engine, read-only, no pooling) and counts the rows of every mart. It records
+# any error and any mart that became empty after having rows; it stops when `stop` exists.
+BI_READER = """
+import json, sys, time
+from pathlib import Path
+from sqlalchemy import text
+sys.path.insert(0, sys.argv[4])
+from orchestration.serving import serving_engine
+
+serving, stop, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+engine = serving_engine(serving)
+queries, errors, had_rows = 0, [], {}
+while not stop.exists():
+    try:
+        with engine.connect() as connection:
+            marts = connection.execute(text(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            )).scalars().all()
+            if not marts:
+                errors.append("no mart in the serving copy")
+            for mart in marts:
+                rows = connection.execute(text(f'select count(*) from marts."{mart}"')).scalar()
+                if rows == 0 and had_rows.get(mart):
+                    errors.append(f"marts.{mart} became empty")
+                had_rows[mart] = had_rows.get(mart) or rows > 0
+        queries += 1
+    except Exception as error:
+        errors.append(repr(error)[:300])
+    time.sleep(0.1)
+out.write_text(json.dumps({"queries": queries, "errors": errors, "marts": len(had_rows)}))
+"""
+
+
+def start_bi_reader(serving: Path, workdir: Path) -> tuple[subprocess.Popen, Path, Path]:
+    stop, out = workdir / "reader.stop", workdir / "reader.json"
+    process = subprocess.Popen(
+        [PYTHON, "-c", BI_READER, str(serving), str(stop), str(out), str(PROJECT_DIR)],
+        cwd=PROJECT_DIR,
+    )
+    return process, stop, out

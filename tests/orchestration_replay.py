@@ -5,6 +5,7 @@ Used by the orchestration tests and handy by hand:
     python tests/orchestration_replay.py compare a.duckdb b.duckdb
 """
 
+import math
 import os
 import re
 import sys
@@ -61,9 +62,16 @@ def tables(connection: duckdb.DuckDBPyConnection, schemas=COMPARED_SCHEMAS) -> l
     ]
 
 
-def compare(left: Path, right: Path, schemas=COMPARED_SCHEMAS) -> dict[str, str]:
+FLOATS = ("DOUBLE", "FLOAT", "REAL")
+
+
+def compare(
+    left: Path, right: Path, schemas=COMPARED_SCHEMAS, float_tolerance: float | None = None
+) -> dict[str, str]:
     """Tables that differ between two warehouses (as multisets of rows, `_run_*` columns left
-    out), with a short reason; an empty dict when they are identical."""
+    out), with a short reason; an empty dict when they are identical. With `float_tolerance`,
+    DOUBLE and REAL values need only agree to that relative tolerance (a sum of floating-point
+    numbers depends on the order DuckDB's threads add them in)."""
     differences: dict[str, str] = {}
     with duckdb.connect() as connection:
         connection.execute(f"attach '{left}' as l (read_only)")
@@ -78,27 +86,63 @@ def compare(left: Path, right: Path, schemas=COMPARED_SCHEMAS) -> dict[str, str]
         for table in sorted(left_tables & right_tables):
             schema, name = table.split(".")
             columns = [
-                row[0]
-                for row in connection.execute(
-                    "select column_name from information_schema.columns where table_catalog = 'l'"
-                    " and table_schema = ? and table_name = ? order by ordinal_position",
+                (column, data_type)
+                for column, data_type in connection.execute(
+                    "select column_name, data_type from information_schema.columns"
+                    " where table_catalog = 'l' and table_schema = ? and table_name = ?"
+                    " order by ordinal_position",
                     [schema, name],
                 ).fetchall()
-                if not row[0].startswith("_run_")
+                if not column.startswith("_run_")
             ]
-            listed = ", ".join(f'"{column}"' for column in columns)
-            only_left, only_right = connection.execute(
-                f"""
-                select
-                    (select count(*) from (select {listed} from l.{table}
-                        except all select {listed} from r.{table})),
-                    (select count(*) from (select {listed} from r.{table}
-                        except all select {listed} from l.{table}))
-                """
-            ).fetchone()
-            if only_left or only_right:
-                differences[table] = f"{only_left} rows only left, {only_right} rows only right"
+            floats = [i for i, (_, data_type) in enumerate(columns) if data_type in FLOATS]
+            if float_tolerance and floats:
+                found = _compare_sorted(connection, table, columns, floats, float_tolerance)
+            else:
+                found = _compare_exact(connection, table, columns)
+            if found:
+                differences[table] = found
     return differences
+
+
+def _compare_exact(connection, table: str, columns: list) -> str | None:
+    listed = ", ".join(f'"{column}"' for column, _ in columns)
+    only_left, only_right = connection.execute(
+        f"""
+        select
+            (select count(*) from (select {listed} from l.{table}
+                except all select {listed} from r.{table})),
+            (select count(*) from (select {listed} from r.{table}
+                except all select {listed} from l.{table}))
+        """
+    ).fetchone()
+    if only_left or only_right:
+        return f"{only_left} rows only left, {only_right} rows only right"
+    return None
+
+
+def _compare_sorted(connection, table: str, columns: list, floats: list, tolerance: float):
+    """Both sides sorted by the exact columns, then pairwise; floats within `tolerance`."""
+    exact = [f'"{column}"' for i, (column, _) in enumerate(columns) if i not in floats]
+    order = ", ".join(
+        [f"{column}::varchar" for column in exact] + [f'"{columns[i][0]}"' for i in floats]
+    )
+    listed = ", ".join(f'"{column}"' for column, _ in columns)
+    left_rows = connection.execute(f"select {listed} from l.{table} order by {order}").fetchall()
+    right_rows = connection.execute(f"select {listed} from r.{table} order by {order}").fetchall()
+    if len(left_rows) != len(right_rows):
+        return f"{len(left_rows)} rows left, {len(right_rows)} rows right"
+    mismatched = 0
+    for left_row, right_row in zip(left_rows, right_rows, strict=True):
+        for i, (a, b) in enumerate(zip(left_row, right_row, strict=True)):
+            if i in floats and a is not None and b is not None:
+                same = math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)
+            else:
+                same = a == b or (a != a and b != b)  # NaN equals NaN here
+            if not same:
+                mismatched += 1
+                break
+    return f"{mismatched} rows differ" if mismatched else None
 
 
 if __name__ == "__main__":
