@@ -72,7 +72,7 @@ rebuild: setup $(DAGSTER_HOME)/dagster.yaml
 # The Dagster UI and daemon (schedules, sensors) on this machine only; Ctrl-C stops both.
 ui: setup $(DAGSTER_HOME)/dagster.yaml
 	@mkdir -p $(dir $(WAREHOUSE_PATH)) $(dir $(SERVING_PATH)) $(REPORTS_DIR)
-	$(VENV)/bin/dagster dev -m orchestration.definitions -h $(DAGSTER_HOST) -p $(DAGSTER_PORT)
+	$(PYTHON) -m orchestration.ui --host $(DAGSTER_HOST) --port $(DAGSTER_PORT)
 
 demo: setup
 	@if [ ! -d "$(RAW_ROOT)" ] || [ -z "$$(ls -A $(RAW_ROOT) 2>/dev/null)" ]; then \
