@@ -566,16 +566,7 @@ def page(data: Acquisition, marts: Marts, now: datetime) -> Page:
             totals["fraud_signup_share"],
             hint=f"{fmt.count(totals['fraudulent_signups'])} signups",
         ),
-        Kpi(
-            "Paid ROAS D30",
-            _roas(totals["roas_d30"]),
-            "acq.roas_d30",
-            totals["roas_d30"],
-            hint=(
-                f"${_roas(totals['roas_d30'])} of fees per $1 in 30 days; "
-                f"net of fraud ${_roas(totals['roas_d30_net_of_fraud'])}"
-            ),
-        ),
+        roas_tile(totals),
     ]
 
     channels = Section(
@@ -808,6 +799,21 @@ def page(data: Acquisition, marts: Marts, now: datetime) -> Page:
         sources=SOURCES,
         marts=MARTS,
     )
+
+
+def roas_tile(totals: dict) -> Kpi:
+    """ROAS D30 once some signup day is 30 days old, else D7, else a plain 'not yet'."""
+    for days in (30, 7):
+        roas, net = totals[f"roas_d{days}"], totals[f"roas_d{days}_net_of_fraud"]
+        if roas is not None:
+            return Kpi(
+                f"Paid ROAS D{days}",
+                _roas(roas),
+                f"acq.roas_d{days}",
+                roas,
+                hint=f"${_roas(roas)} of fees per $1 in {days} days; net of fraud ${_roas(net)}",
+            )
+    return Kpi("Paid ROAS", "not yet", "acq.roas_d7", None, hint="no signup day is 7 days old yet")
 
 
 def headline(data: Acquisition, span: str) -> str:

@@ -519,7 +519,9 @@ def pack_page(pack: Pack, freshness: Freshness, now: datetime) -> Page:
     for strategy in case["strategies"] or []:
         description = catalogue.get(strategy, {}).get("description")
         if description:
-            why.add(Text(f"{description}.", "note"))
+            name = pack.strategy_names.get(strategy, strategy)
+            text = description if description.startswith(name) else f"{name}: {description}"
+            why.add(Text(f"{text}.", "note"))
     if pack.group:
         why.add(Text(f"Group evidence: {pack.group['reason']}.", "plain"))
 

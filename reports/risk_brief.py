@@ -761,8 +761,15 @@ def headline_tiles(brief: RiskBrief) -> list[Kpi]:
         ),
     ]
     if brief.warnings is not None:
+        act = sum(1 for w in brief.warnings if w["warning_level"] == "act")
         tiles.append(
-            Kpi("Warnings", fmt.count(len(brief.warnings)), "risk.warnings", len(brief.warnings))
+            Kpi(
+                "Warnings",
+                fmt.count(len(brief.warnings)),
+                "risk.warnings",
+                len(brief.warnings),
+                hint=f"{act} to act on, {len(brief.warnings) - act} to watch",
+            )
         )
     tiles += [
         Kpi(

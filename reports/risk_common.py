@@ -30,14 +30,16 @@ def is_high_priority(case: dict) -> bool:
 
 
 def strategy_labels(strategy_ids) -> dict[str, str]:
-    """Plain names: the catalogue description up to its colon (`Card testing`)."""
+    """Plain names: the catalogue description up to its colon (`Card testing`), else the id in
+    words (`usr_blocklist_hit` -> `Blocklist hit`)."""
     catalogue = strategy_catalogue()
     names = {"online_engine": "Online risk engine"}
     for strategy_id in strategy_ids:
-        description = catalogue.get(strategy_id, {}).get("description")
-        if description:
+        description = catalogue.get(strategy_id, {}).get("description") or ""
+        if ":" in description:
             names[strategy_id] = description.split(":")[0].strip()
-        names.setdefault(strategy_id, strategy_id.replace("_", " "))
+        words = strategy_id.removeprefix("usr_").removeprefix("grp_").replace("_", " ")
+        names.setdefault(strategy_id, words[:1].upper() + words[1:])
     return names
 
 
