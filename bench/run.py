@@ -673,9 +673,13 @@ def render_markdown(meta: dict, results: list[dict]) -> str:
 def write_report(work: Path, out: Path) -> None:
     store = work / "results.json"
     results = json.loads(store.read_text()) if store.exists() else []
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
-    ).stdout.strip()
+    # BENCH_COMMIT: the commit of a source snapshot (git archive) benchmarked outside the repo
+    commit = (
+        os.environ.get("BENCH_COMMIT")
+        or subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+    )
     meta = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": commit,
