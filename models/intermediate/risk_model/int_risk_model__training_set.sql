@@ -1,14 +1,12 @@
--- The training rows of the learned risk score: every real user at every weekly scan, with the
+-- The training rows of the learned risk score: every real user at every daily scan, with the
 -- point-in-time features of that scan and the label as it stood when the label window closed: a
 -- fraud label of risk_labels (fraudulent chargeback, confirmed case, account-takeover report) that
 -- happened by the window's end (scan + var risk_model_label_window_days) and had been delivered by
--- then. Only rows whose window has closed by the data cutoff may be trained or validated on; the
--- model code splits them by scan week (earlier weeks train, the latest validates), never at random.
+-- then. A retraining at moment R takes the scans R - 7k days whose windows have closed by R (one row
+-- per user and week, aligned on R), trains on the earlier weeks and validates on the latest - by
+-- time, never at random.
 with snapshots as (
-    select snapshots.*
-    from {{ ref('int_risk_model__user_snapshots') }} as snapshots
-    inner join {{ ref('int_risk_model__scan_times') }} as scans
-        on snapshots.scan_at = scans.scan_at and scans.is_weekly_scan
+    select * from {{ ref('int_risk_model__user_snapshots') }}
 ),
 
 cutoff as (

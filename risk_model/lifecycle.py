@@ -1,0 +1,268 @@
+"""Champion and challenger, replayed over the scans so that a rebuild reaches the decisions a live
+system would have reached, in the same order, from the same data.
+
+At every daily scan R:
+- a retraining is due on the weekly retraining day, or when the champion's scores drift (PSI of
+  today's scores against its reference distribution at or above `psi_warn`, at most every
+  `min_days_between_retrains` days);
+- the challenger is trained on the point-in-time rows of the scans R - 7k days whose label windows
+  have closed by R: the latest such week validates, the weeks before train (the last of them
+  calibrates);
+- it replaces the champion only if it beats it on that validation week (PR-AUC higher by more than
+  `promotion_min_gain`); the decision and both models' metrics are recorded.
+The champion of scan R scores scan R. A saved model of the same version (same training data,
+features, hyperparameters, seed and library versions) is reused instead of refitted.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from risk_model import metrics, registry
+from risk_model.features import FEATURES
+from risk_model.training import (
+    CALIBRATION,
+    HYPERPARAMETERS,
+    TrainedModel,
+    check_no_leakage,
+    fingerprint,
+    library_versions,
+    train,
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    seed: int = 7
+    label_window_days: int = 28
+    max_train_weeks: int = 8
+    min_train_weeks: int = 2  # fit on at least one week, calibrate on the next
+    min_positives: int = 10
+    alert_budget: float = 0.01
+    psi_warn: float = 0.25
+    min_days_between_retrains: int = 3
+    reason_floor: float = (
+        0.05  # new-high scores at or above it get reason codes (and the latest scan)
+    )
+
+
+@dataclass
+class Rows:
+    """Labelled point-in-time rows, in a fixed order (scan, then user)."""
+
+    user_id: np.ndarray
+    scan_at: np.ndarray  # datetime64[us]
+    x: np.ndarray
+    y: np.ndarray
+    label_window_closes_at: np.ndarray
+    label_known_at: np.ndarray
+    features_known_through: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.user_id)
+
+    def take(self, mask: np.ndarray) -> "Rows":
+        return Rows(*(getattr(self, name)[mask] for name in self.__dataclass_fields__))
+
+    def sorted(self) -> "Rows":
+        order = np.lexsort((self.user_id.astype(str), self.scan_at))
+        return Rows(*(getattr(self, name)[order] for name in self.__dataclass_fields__))
+
+
+def should_promote(
+    challenger: dict, champion: dict | None, min_gain: float = 0.0
+) -> tuple[bool, str]:
+    """The promotion rule: the challenger must beat the champion's PR-AUC on the same, latest
+    validation week by more than `min_gain`. Without a champion, a challenger with a defined PR-AUC
+    becomes the first champion."""
+    challenger_pr = challenger.get("pr_auc")
+    if challenger_pr is None or np.isnan(challenger_pr):
+        return False, "challenger PR-AUC undefined on the validation week"
+    if champion is None:
+        return True, "first champion"
+    champion_pr = champion.get("pr_auc")
+    if champion_pr is None or np.isnan(champion_pr):
+        return True, "champion PR-AUC undefined on the validation week"
+    if challenger_pr > champion_pr + min_gain:
+        return True, f"PR-AUC {challenger_pr:.4f} beats champion {champion_pr:.4f}"
+    return False, f"PR-AUC {challenger_pr:.4f} does not beat champion {champion_pr:.4f}"
+
+
+@dataclass
+class Lifecycle:
+    entries: list[dict] = field(default_factory=list)  # one per challenger, with its decision
+    timeline: list[tuple[datetime, str]] = field(default_factory=list)  # (champion from, version)
+    models: dict[str, TrainedModel] = field(default_factory=dict)
+    drift: list[dict] = field(default_factory=list)  # champion PSI per scan
+
+    def champion_at(self, scan: datetime) -> str | None:
+        current = None
+        for start, version in self.timeline:
+            if start <= scan:
+                current = version
+        return current
+
+
+def training_scans(moment: datetime, settings: Settings) -> list[datetime]:
+    """Scans R - 7k days whose label windows have closed by R, oldest first."""
+    first_closed = -(-settings.label_window_days // 7)
+    weeks = settings.max_train_weeks + 1
+    return [
+        moment - timedelta(days=7 * k)
+        for k in range(first_closed + weeks - 1, first_closed - 1, -1)
+    ]
+
+
+def challenger_for(
+    moment: datetime,
+    rows: Rows,
+    settings: Settings,
+    model_dir: Path,
+    trigger: str,
+) -> tuple[TrainedModel, Rows] | None:
+    """Train (or reload) the challenger of moment R; None when the data cannot support one."""
+    rows = rows.take(rows.label_window_closes_at <= np.datetime64(moment, "us")).sorted()
+    weeks = np.unique(rows.scan_at)
+    if weeks.size < settings.min_train_weeks + 1:
+        return None
+    validation_week = weeks[-1]
+    train_rows = rows.take(rows.scan_at < validation_week)
+    validation_rows = rows.take(rows.scan_at == validation_week)
+    fit_weeks = np.unique(train_rows.scan_at)
+    for part in (
+        train_rows.take(train_rows.scan_at < fit_weeks[-1]),
+        train_rows.take(train_rows.scan_at == fit_weeks[-1]),
+    ):
+        if part.y.sum() < 1 or part.y.all():
+            return None
+    if train_rows.y.sum() < settings.min_positives or validation_rows.y.sum() < 1:
+        return None
+    check_no_leakage(
+        rows.scan_at,
+        rows.features_known_through,
+        rows.label_window_closes_at,
+        rows.label_known_at,
+        moment,
+    )
+    week_codes = np.searchsorted(fit_weeks, train_rows.scan_at)
+    extra = {
+        "features": FEATURES,
+        "hyperparameters": HYPERPARAMETERS,
+        "calibration": CALIBRATION,
+        "seed": settings.seed,
+        "libraries": library_versions(),
+    }
+    key = fingerprint(train_rows.x, train_rows.y.astype(np.int8), week_codes, extra=extra)
+    version = f"rm-{moment:%Y%m%d}-{key[:8]}"
+    model = registry.load(model_dir, version, key)
+    if model is None:
+        model = train(train_rows.x, train_rows.y, week_codes, FEATURES, settings.seed)
+        validation_scores = model.predict(validation_rows.x)
+        model.metadata = {
+            "version": version,
+            "fingerprint": key,
+            "trained_at": moment.isoformat(),
+            "trigger": trigger,
+            "train_from_scan": str(fit_weeks[0]),
+            "train_to_scan": str(fit_weeks[-1]),
+            "calibration_scan": str(fit_weeks[-1]),
+            "validation_scan": str(validation_week),
+            "label_window_days": settings.label_window_days,
+            "train_rows": len(train_rows),
+            "train_positives": int(train_rows.y.sum()),
+            "features": list(FEATURES),
+            "hyperparameters": HYPERPARAMETERS,
+            "calibration": CALIBRATION,
+            "seed": settings.seed,
+            "libraries": library_versions(),
+            "reference_row": [float(v) for v in model.reference],
+            "validation": metrics.evaluate(
+                validation_rows.y, validation_scores, settings.alert_budget
+            ),
+            "psi_edges": metrics.reference_bins(validation_scores),
+        }
+        model.metadata["psi_shares"] = metrics.bin_shares(
+            validation_scores, model.metadata["psi_edges"]
+        ).tolist()
+        registry.save(model_dir, version, model)
+        model = registry.load(model_dir, version, key)  # score with what was saved
+    return model, validation_rows
+
+
+def drift_of(model: TrainedModel, x: np.ndarray) -> float:
+    return metrics.psi(model.metadata["psi_shares"], model.predict(x), model.metadata["psi_edges"])
+
+
+def replay(
+    scans: list[datetime],
+    weekly_scans: set[datetime],
+    rows_for: Callable[[list[datetime]], Rows],
+    snapshot_x: Callable[[datetime], np.ndarray],
+    settings: Settings,
+    model_dir: Path,
+    log: Callable[[str], None] = lambda message: None,
+) -> Lifecycle:
+    """Walk the daily scans, retraining and deciding as a live system would have."""
+    life = Lifecycle()
+    champion: TrainedModel | None = None
+    last_retrain: datetime | None = None
+    for scan in scans:
+        trigger = "weekly" if scan in weekly_scans else None
+        psi_today = None
+        if champion is not None:
+            psi_today = drift_of(champion, snapshot_x(scan))
+            life.drift.append(
+                {"scan_at": scan, "model_version": champion.metadata["version"], "psi": psi_today}
+            )
+            recent = last_retrain is not None and scan - last_retrain < timedelta(
+                days=settings.min_days_between_retrains
+            )
+            if trigger is None and psi_today >= settings.psi_warn and not recent:
+                trigger = "drift"
+        if trigger is None:
+            continue
+        built = challenger_for(
+            scan, rows_for(training_scans(scan, settings)), settings, model_dir, trigger
+        )
+        if built is None:
+            continue
+        challenger, validation_rows = built
+        last_retrain = scan
+        version = challenger.metadata["version"]
+        life.models[version] = challenger
+        challenger_metrics = metrics.evaluate(
+            validation_rows.y, challenger.predict(validation_rows.x), settings.alert_budget
+        )
+        champion_metrics = (
+            metrics.evaluate(
+                validation_rows.y, champion.predict(validation_rows.x), settings.alert_budget
+            )
+            if champion is not None
+            else None
+        )
+        promoted, reason = should_promote(challenger_metrics, champion_metrics)
+        life.entries.append(
+            {
+                "model_version": version,
+                "decided_at": scan,
+                "trigger": trigger,
+                "champion_psi": psi_today,
+                "previous_champion": champion.metadata["version"] if champion is not None else None,
+                "validation_scan": challenger.metadata["validation_scan"],
+                "challenger": challenger_metrics,
+                "champion": champion_metrics,
+                "promoted": promoted,
+                "decision_reason": reason,
+                "metadata": challenger.metadata,
+            }
+        )
+        log(
+            f"{scan:%Y-%m-%d}: challenger {version} ({trigger}) {'promoted' if promoted else 'kept out'}: {reason}"
+        )
+        if promoted:
+            champion = challenger
+            life.timeline.append((scan, version))
+    return life

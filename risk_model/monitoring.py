@@ -1,0 +1,129 @@
+"""int_risk_model__performance: every model version on every weekly scan."""
+
+import math
+
+import numpy as np
+import pyarrow as pa
+
+from risk_model import metrics
+from risk_model.lifecycle import Settings
+from risk_model.scoring import load_models
+from risk_model.warehouse import (
+    arrays,
+    feature_matrix,
+    model_dir_from,
+    scan_calendar,
+    settings_from,
+    sql_timestamps,
+    table,
+    timestamps,
+)
+
+SCHEMA = pa.schema(
+    [
+        ("model_version", pa.string()),
+        ("scan_at", pa.timestamp("us")),
+        ("week_role", pa.string()),
+        ("was_champion", pa.bool_()),
+        ("is_label_window_closed", pa.bool_()),
+        ("users", pa.int64()),
+        ("labelled_fraud_users", pa.int64()),
+        ("roc_auc", pa.float64()),
+        ("pr_auc", pa.float64()),
+        ("alert_budget", pa.float64()),
+        ("users_alerted_at_budget", pa.int64()),
+        ("precision_at_budget", pa.float64()),
+        ("recall_at_budget", pa.float64()),
+        ("brier_score", pa.float64()),
+        ("mean_score", pa.float64()),
+        ("observed_fraud_rate", pa.float64()),
+        ("expected_calibration_error", pa.float64()),
+        ("score_psi", pa.float64()),
+    ]
+)
+
+
+def _value(x):
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+
+
+def week_role(scan, train_from, train_to, validation) -> str:
+    if scan < train_from:
+        return "before_training"
+    if scan <= train_to:
+        return "training"
+    if scan <= validation:
+        return "validation"
+    return "out_of_time"
+
+
+def build(config, registry, scans, training) -> pa.Table:
+    settings: Settings = settings_from(config)
+    versions = arrays(registry.order("decided_at"))
+    columns = {name: [] for name in SCHEMA.names}
+    if len(versions["model_version"]) == 0:
+        return table(columns, SCHEMA)
+    models = load_models(model_dir_from(config), list(versions["model_version"]))
+    _, weekly = scan_calendar(scans)
+    weeks = sorted(weekly)
+    if not weeks:
+        return table(columns, SCHEMA)
+    rows = arrays(
+        training.filter(f"scan_at in ({sql_timestamps(weeks)})").order("scan_at, user_id")
+    )
+    row_scan = timestamps(rows["scan_at"])
+    y_all = np.asarray(rows["is_fraud_label"], dtype=bool)
+    closed_all = np.asarray(rows["is_label_window_closed"], dtype=bool)
+    x_all = feature_matrix(rows)
+    for i, version in enumerate(versions["model_version"]):
+        model = models[str(version)]
+        from_ = versions["champion_from"][i]
+        until = versions["champion_until"][i]
+        for week in weeks:
+            mask = row_scan == np.datetime64(week, "us")
+            score = model.predict(x_all[mask])
+            y = y_all[mask]
+            closed = bool(closed_all[mask].all()) if mask.any() else False
+            evaluated = metrics.evaluate(y, score, settings.alert_budget) if closed else {}
+            week64 = np.datetime64(week, "us")
+            was_champion = (
+                bool(versions["promoted"][i])
+                and week64 >= np.datetime64(from_, "us")
+                and (
+                    until is None
+                    or np.isnat(np.datetime64(until, "us"))
+                    or week64 < np.datetime64(until, "us")
+                )
+            )
+            values = {
+                "model_version": str(version),
+                "scan_at": week,
+                "week_role": week_role(
+                    week64,
+                    np.datetime64(versions["train_from_scan_at"][i], "us"),
+                    np.datetime64(versions["train_to_scan_at"][i], "us"),
+                    np.datetime64(versions["validation_scan_at"][i], "us"),
+                ),
+                "was_champion": was_champion,
+                "is_label_window_closed": closed,
+                "users": int(mask.sum()),
+                "labelled_fraud_users": int(y.sum()) if closed else None,
+                "roc_auc": _value(evaluated.get("roc_auc")),
+                "pr_auc": _value(evaluated.get("pr_auc")),
+                "alert_budget": settings.alert_budget,
+                "users_alerted_at_budget": metrics.top_k(int(mask.sum()), settings.alert_budget)
+                if mask.any()
+                else 0,
+                "precision_at_budget": _value(evaluated.get("precision_at_budget")),
+                "recall_at_budget": _value(evaluated.get("recall_at_budget")),
+                "brier_score": _value(evaluated.get("brier")),
+                "mean_score": float(score.mean()) if score.size else None,
+                "observed_fraud_rate": _value(evaluated.get("observed_rate")),
+                "expected_calibration_error": _value(evaluated.get("ece")),
+                "score_psi": _value(
+                    metrics.psi(model.metadata["psi_shares"], score, model.metadata["psi_edges"])
+                ),
+            }
+            for name in SCHEMA.names:
+                columns[name].append(values[name])
+    return table(columns, SCHEMA)

@@ -1,0 +1,129 @@
+"""Training a challenger: a gradient-boosted tree ensemble (scikit-learn's
+HistGradientBoostingClassifier) on the earlier training weeks, Platt-calibrated on the latest
+training week, so that its probabilities are honest out of time. Deterministic for a seed: no
+early-stopping split, no subsampling, rows in a fixed order."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import sklearn
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.frozen import FrozenEstimator
+from threadpoolctl import threadpool_limits
+
+HYPERPARAMETERS = {
+    "learning_rate": 0.05,
+    "max_iter": 250,
+    "max_leaf_nodes": 15,
+    "min_samples_leaf": 40,
+    "l2_regularization": 1.0,
+    "early_stopping": False,
+}
+CALIBRATION = "sigmoid"  # monotone: calibration keeps the ranking, so reason codes stay additive
+SCORE_FLOOR = 1e-9
+# One OpenMP thread: results do not depend on the machine's core count, and on a small shared
+# machine it is also much faster than threads spinning against each other.
+THREADS = 1
+
+
+class LeakageError(ValueError):
+    """A training row uses something that was not known when it should have been."""
+
+
+def check_no_leakage(
+    scan_at: np.ndarray,
+    features_known_through: np.ndarray,
+    label_window_closes_at: np.ndarray,
+    label_known_at: np.ndarray,
+    trained_at,
+) -> None:
+    """Refuse a training set in which a feature was delivered after its scan, a label after its
+    window closed, or a window closed after the moment of training."""
+    scan_at = np.asarray(scan_at, dtype="datetime64[us]")
+    known = np.asarray(features_known_through, dtype="datetime64[us]")
+    closes = np.asarray(label_window_closes_at, dtype="datetime64[us]")
+    label_known = np.asarray(label_known_at, dtype="datetime64[us]")
+    late_features = ~np.isnat(known) & (known > scan_at)
+    if late_features.any():
+        raise LeakageError(
+            f"{int(late_features.sum())} rows use a feature delivered after their scan"
+        )
+    early_scan = scan_at >= closes
+    if early_scan.any():
+        raise LeakageError(f"{int(early_scan.sum())} rows have a label window not after their scan")
+    late_labels = ~np.isnat(label_known) & (label_known > closes)
+    if late_labels.any():
+        raise LeakageError(
+            f"{int(late_labels.sum())} rows use a label delivered after their window"
+        )
+    open_windows = closes > np.datetime64(trained_at, "us")
+    if open_windows.any():
+        raise LeakageError(f"{int(open_windows.sum())} rows' label windows close after training")
+
+
+def library_versions() -> dict:
+    return {"scikit-learn": sklearn.__version__, "numpy": np.__version__}
+
+
+def fingerprint(*arrays: np.ndarray, extra: dict) -> str:
+    """SHA-256 of the training data and everything else that determines the model."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        contiguous = np.ascontiguousarray(array)
+        digest.update(str(contiguous.dtype).encode())
+        digest.update(str(contiguous.shape).encode())
+        digest.update(contiguous.tobytes())
+    digest.update(json.dumps(extra, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class TrainedModel:
+    """A calibrated classifier with what is needed to explain and monitor it."""
+
+    calibrated: CalibratedClassifierCV
+    features: tuple
+    reference: np.ndarray  # the typical row (training medians) reason codes start from
+    metadata: dict = field(default_factory=dict)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if len(x) == 0:
+            return np.zeros(0)
+        with threadpool_limits(limits=THREADS):
+            return self.calibrated.predict_proba(np.asarray(x, dtype=np.float64))[:, 1]
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        p = np.clip(self.predict(x), SCORE_FLOOR, 1 - SCORE_FLOOR)
+        return np.log(p / (1 - p))
+
+
+def train(
+    x: np.ndarray,
+    y: np.ndarray,
+    week: np.ndarray,
+    features: tuple,
+    seed: int,
+) -> TrainedModel:
+    """Fit on every week but the last, calibrate on the last. Rows must come in a fixed order."""
+    weeks = np.unique(week)
+    if weeks.size < 2:
+        raise ValueError("training needs at least two scan weeks (fit, then calibrate)")
+    fit_rows = week < weeks[-1]
+    calibration_rows = ~fit_rows
+    y = np.asarray(y, dtype=int)
+    for name, rows in (("fit", fit_rows), ("calibration", calibration_rows)):
+        if len(np.unique(y[rows])) < 2:
+            raise ValueError(f"the {name} weeks need both fraud and non-fraud rows")
+    with threadpool_limits(limits=THREADS):
+        booster = HistGradientBoostingClassifier(random_state=seed, **HYPERPARAMETERS)
+        booster.fit(x[fit_rows], y[fit_rows])
+        calibrated = CalibratedClassifierCV(FrozenEstimator(booster), method=CALIBRATION)
+        calibrated.fit(x[calibration_rows], y[calibration_rows])
+    return TrainedModel(
+        calibrated=calibrated,
+        features=tuple(features),
+        reference=np.median(x[fit_rows], axis=0),
+    )
