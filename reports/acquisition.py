@@ -516,8 +516,12 @@ def payback_table(payback: list[dict]) -> Table:
 
 def page(data: Acquisition, marts: Marts, now: datetime) -> Page:
     period = data.period
-    model = MODEL_NAMES.get(period["attribution_model"], period["attribution_model"])
-    window = f"{model.lower()}, {period['attribution_lookback_days']}-day click window"
+    model = MODEL_NAMES.get(period["attribution_model"], period["attribution_model"] or "")
+    window = (
+        f"{model.lower()}, {period['attribution_lookback_days']}-day click window"
+        if model
+        else "no acquisition data yet"
+    )
     span = f"{fmt.date_only(period['first_day'])} – {fmt.date_only(period['last_day'])}"
     totals = data.totals
     for row in data.channels:

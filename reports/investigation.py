@@ -325,6 +325,8 @@ def timeline_events(pack: Pack) -> list[dict]:
 
     signup_days: dict = {}
     for user in pack.users:
+        if user["signup_at"] is None:
+            continue
         first = signup_days.setdefault(user["signup_at"].date(), user["signup_at"])
         add(first, "Accounts", "signed up", user["user_id"])
     for label in pack.labels:

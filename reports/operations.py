@@ -515,12 +515,18 @@ def page(data: Operations, marts: Marts, now: datetime) -> Page:
         period = "no complete day yet"
     by_key = {c["key"]: c for c in data.comparisons}
     gmv, dau = by_key["gmv_usd"], by_key["dau"]
-    headline = (
-        f"Last {PERIOD_DAYS} days ({period}): GMV {fmt.money(gmv['current'])} "
-        f"({gmv['change'] or 'no earlier week'}), {fmt.count(dau['current'])} daily active users "
-        f"on average ({dau['change'] or 'no earlier week'}), payment success "
-        f"{fmt.pct(by_key['payment_success_rate']['current'], 1)}."
-    )
+    if not data.current:
+        headline = (
+            "No complete day of data yet: the KPIs fill in once a whole UTC day of app events, "
+            "payments and trades has been delivered."
+        )
+    else:
+        headline = (
+            f"Last {PERIOD_DAYS} days ({period}): GMV {fmt.money(gmv['current'])} "
+            f"({gmv['change'] or 'no earlier week'}), {fmt.count(dau['current'])} daily active "
+            f"users on average ({dau['change'] or 'no earlier week'}), payment success "
+            f"{fmt.pct(by_key['payment_success_rate']['current'], 1)}."
+        )
 
     kpis = Section(
         "kpis",

@@ -56,6 +56,7 @@ MARTS = [
 ]
 SEVERITY_ORDER = ["critical", "high", "medium", "low"]
 TOP_GROUPS = 4
+TREND_STRATEGIES = 6
 # A strategy's precision is worth a finding below this, once enough users were reviewed.
 PRECISION_TARGET = 0.8
 MIN_REVIEWED = 10
@@ -687,7 +688,7 @@ def load_monitoring(marts: Marts, since: datetime, cutoff: datetime) -> dict:
                 current_mean, reference_mean, expected_psi_no_drift, reference_start_date,
                 reference_end_date
             from marts.risk_feature_drift
-            where is_assessed
+            where is_assessed and psi is not null
             order by drift_date, feature
             """
         )
@@ -1031,6 +1032,13 @@ def strategies_section(brief: RiskBrief) -> Section:
                 "of the known fraud the strategy caught.",
             )
         )
+    # At most TREND_STRATEGIES lines (those with the most alerts), so each keeps its own colour.
+    busiest = {
+        s["strategy_id"]
+        for s in sorted(brief.strategies, key=lambda s: (-(s["alerts"] or 0), s["strategy_id"]))[
+            :TREND_STRATEGIES
+        ]
+    }
     trend = [
         {
             "day": row["report_date"],
@@ -1038,6 +1046,7 @@ def strategies_section(brief: RiskBrief) -> Section:
             "recall": row["recall_to_date"],
         }
         for row in brief.strategy_days
+        if row["strategy_id"] in busiest
     ]
     if trend:
         chart = (
@@ -1054,7 +1063,8 @@ def strategies_section(brief: RiskBrief) -> Section:
             charts.block(
                 chart,
                 "Recall over time",
-                "The share of all known fraudsters each strategy had caught by each day.",
+                f"The share of all known fraudsters each strategy had caught by each day (the "
+                f"{TREND_STRATEGIES} strategies with the most alerts).",
             )
         )
     section.add(

@@ -936,3 +936,14 @@ def test_reports_render_in_headless_chromium(reports_dir, screenshot_dir, tmp_pa
             desktop = screenshot_dir / f"{page.stem}_desktop.png"
             result = chromium("--window-size=1280,900", f"--screenshot={desktop}", page.as_uri())
             assert desktop.exists() and desktop.stat().st_size > 20_000, result.stderr[-1000:]
+
+
+def test_reports_build_on_a_warehouse_with_almost_no_data(minimal_warehouse, tmp_path):
+    """The hand-made landing zone: hours of data, no complete day, hardly a case. Every report
+    still builds and says what it cannot show yet."""
+    written = build.build_all(minimal_warehouse, tmp_path, now=NOW)
+    assert {p.name for p in written} >= {*MAIN_REPORTS, "index.html"}
+    operations_page = (tmp_path / "operations.html").read_text()
+    assert "No complete day of data yet" in operations_page
+    for name in MAIN_REPORTS:
+        assert parse(tmp_path / name).metrics["data_cutoff"]["text"].endswith("UTC")
