@@ -1,0 +1,31 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
+-- Spark port of models/staging/events/base_events__app_events.sql (unchanged logic).
+with landed as (
+    {{ landing_jsonl_records(source('landing', 'events__app_events'), [
+        'event_id', 'event_type', 'user_id', 'anonymous_id', 'occurred_at', 'received_at',
+        'device_id', 'ip', 'country',
+    ], json_columns=['properties']) }}
+),
+
+parsed as (
+    select
+        *,
+        {{ clean_text('event_id') }} as parsed_event_id,
+        {{ parse_timestamp('occurred_at') }} as parsed_occurred_at,
+        {{ parse_timestamp('received_at') }} as parsed_received_at
+    from landed
+),
+
+validated as (
+    select
+        *,
+        {{ reject_reason([
+            ('parsed_event_id is null', 'missing_key'),
+            ('occurred_at is null or received_at is null or event_type is null', 'missing_required_field'),
+            ('parsed_occurred_at is null or parsed_received_at is null', 'invalid_timestamp'),
+        ]) }} as _reject_reason
+    from parsed
+)
+
+select * from validated
