@@ -947,3 +947,32 @@ def test_reports_build_on_a_warehouse_with_almost_no_data(minimal_warehouse, tmp
     assert "No complete day of data yet" in operations_page
     for name in MAIN_REPORTS:
         assert parse(tmp_path / name).metrics["data_cutoff"]["text"].endswith("UTC")
+
+
+def test_exposures_declare_exactly_the_marts_each_report_reads():
+    """models/exposures.yml names one exposure per report, and its depends_on is the set of marts
+    the report's module selects from (and lists in its page footer)."""
+    import inspect
+
+    import yaml
+
+    exposures = yaml.safe_load(
+        (Path(build.__file__).parent.parent / "models" / "exposures.yml").read_text()
+    )
+    declared = {
+        exposure["name"]: {
+            re.fullmatch(r"ref\('(\w+)'\)", ref).group(1) for ref in exposure["depends_on"]
+        }
+        for exposure in exposures["exposures"]
+    }
+    assert set(declared) == set(build.BUILDERS)
+    modules = {
+        "risk_brief": risk_brief,
+        "investigations": investigation,
+        "acquisition": acquisition,
+        "operations": operations,
+    }
+    for name, module in modules.items():
+        listed = {mart.removeprefix("marts.") for mart in module.MARTS}
+        selected = set(re.findall(r"(?:from|join)\s+marts\.(\w+)", inspect.getsource(module)))
+        assert declared[name] == listed == selected, name
