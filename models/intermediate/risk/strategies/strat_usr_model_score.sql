@@ -1,0 +1,25 @@
+-- The learned risk score as a strategy: a user whose score at a daily scan reaches var
+-- risk_model_alert_threshold (chosen from marts.risk_model_threshold_backtest), raised at the first
+-- such scan, with the features that pushed the score up. The scan is on the T+1 cadence and uses
+-- only records delivered by then, so replaying the deliveries raises the same alerts.
+with crossings as (
+    select
+        scores.*,
+        row_number() over (partition by scores.user_id order by scores.scored_at) as crossing
+    from {{ ref('int_risk_model__scores') }} as scores
+    where scores.score >= {{ var('risk_model_alert_threshold', 0.95) }}
+)
+
+select
+    'usr_model_score' as strategy_id,
+    'user' as entity_type,
+    crossings.user_id as entity_id,
+    crossings.scored_at as condition_met_at,
+    round(100 * crossings.score, 1) as score,
+    snapshots.payout_usd + snapshots.topup_usd + snapshots.bonus_usd as money_at_risk_usd,
+    'learned risk score ' || round(crossings.score, 3) || ' (model ' || crossings.model_version || ')'
+    || coalesce(', pushed up by ' || crossings.reasons, '') as reason
+from crossings
+inner join {{ ref('int_risk_model__user_snapshots') }} as snapshots
+    on crossings.user_id = snapshots.user_id and crossings.scored_at = snapshots.scan_at
+where crossings.crossing = 1
