@@ -1,14 +1,14 @@
-"""The reports hook (issue [7/8] fills it in).
+"""The reports, as a Dagster asset downstream of the serving copy.
 
-Reports are Dagster assets downstream of the serving copy: they read only the published marts
-(read-only, no writer lock needed, never a half-built table) and write files into REPORTS_DIR.
-They run on the T+1 cadence (`make rebuild`, the daily schedule).
+Reports read only the published marts (read-only, no writer lock needed, never a half-built table)
+and write files into REPORTS_DIR. They run on the T+1 cadence (`make rebuild`, the daily schedule).
 
-To add a report, append a builder to REPORT_BUILDERS: a function
-`builder(serving: Path, reports_dir: Path) -> list[Path]` returning the files it wrote. The
-`reports` asset runs every builder and writes `index.json` listing what was produced.
+REPORT_BUILDERS are functions `builder(serving: Path, reports_dir: Path) -> list[Path]` returning
+the files they wrote; the project's reports (`reports.build.build_all`) are the first. The
+`reports/index` asset runs every builder and writes `index.json` listing what was produced.
 """
 
+import importlib.util
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,7 +20,17 @@ from orchestration import serving, settings
 
 ReportBuilder = Callable[[Path, Path], list[Path]]
 
-REPORT_BUILDERS: list[ReportBuilder] = []
+
+def project_reports(serving_path: Path, reports_dir: Path) -> list[Path]:
+    """Every report of the `reports` package, from the serving copy."""
+    from reports.build import build_all
+
+    return build_all(serving_path, reports_dir)
+
+
+REPORT_BUILDERS: list[ReportBuilder] = (
+    [project_reports] if importlib.util.find_spec("reports.build") else []
+)
 
 REPORTS_KEY = AssetKey(["reports", "index"])
 

@@ -2,7 +2,7 @@
 
 import duckdb
 
-from orchestration import settings
+from orchestration import serving, settings
 
 LAYERS = ("staging", "intermediate", "marts", "audit")
 
@@ -60,7 +60,9 @@ def main() -> None:
 
     print("\nWhere to look:")
     print(f"  warehouse        {path}  (duckdb {path} -c 'from marts.dim_users limit 5')")
-    print(f"  serving copy     {settings.serving_path()}")
+    published = serving.published_at(settings.serving_path())
+    state = f"published {published}" if published else "not published yet: make refresh"
+    print(f"  serving copy     {settings.serving_path()}  ({state}; read-only, for BI tools)")
     print(f"  reports          {settings.reports_dir()}")
     print("  model docs       .venv/bin/dbt docs generate && .venv/bin/dbt docs serve")
 
