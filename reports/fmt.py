@@ -71,12 +71,6 @@ def hours(value) -> str:
     return f"{number:.0f} h" if number < 72 else f"{number / 24:.1f} days"
 
 
-def day(value: date | datetime | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:%a} {value.day} {value:%b %Y}"
-
-
 def date_only(value: date | datetime | None) -> str:
     """19 Feb 2026."""
     return "–" if value is None else f"{value.day} {value:%b %Y}"

@@ -48,9 +48,6 @@ class Freshness:
     database: Path
     sources: tuple[SourceFreshness, ...] = field(default_factory=tuple)
 
-    def source(self, name: str) -> SourceFreshness | None:
-        return next((s for s in self.sources if s.source_table == name), None)
-
 
 def batch_end(batch: str) -> datetime:
     """`2026-02-18T23` -> 2026-02-19 00:00 (records of that delivery are known by then)."""
