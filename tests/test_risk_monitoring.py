@@ -17,6 +17,7 @@ import yaml
 from conftest import PROJECT_DIR, query, run_dbt
 
 VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+RATE_KRIS = {"payment_decline_rate", "chargeback_rate"}
 HIT_ACTIONS = {"challenge", "review", "block"}
 RESTRICTING_ACTIONS = {"review", "block"}
 DRIFT_FEATURES = [
@@ -124,9 +125,9 @@ def test_minimal_zone_kris_are_the_hand_counted_figures(minimal_warehouse):
     assert rows[("payout_usd", "all")]["value"] == pytest.approx(62.5)
     assert rows[("bonus_redemptions", "all")]["value"] == 1
     assert rows[("bonus_redemptions_by_promo_code", "WELCOME10")]["value"] == 1
-    assert {row["denominator"] is None for (kri, _), row in rows.items() if "rate" not in kri} == {
-        True
-    }
+    assert {
+        row["denominator"] is None for (kri, _), row in rows.items() if kri not in RATE_KRIS
+    } == {True}
 
 
 def test_minimal_zone_is_dense_and_never_warns_without_a_baseline(minimal_warehouse):
@@ -262,6 +263,11 @@ def staged_kri_records(warehouse: Path) -> list[tuple[datetime, str, str, float,
         if user_id not in tests:
             records.append((requested_at, "payouts", "all", 1, 0))
             records.append((requested_at, "payout_usd", "all", float(amount_usd or 0), 0))
+    for strategy_id, entity_type, entity_id, raised_at in query(
+        warehouse, "select strategy_id, entity_type, entity_id, raised_at from marts.risk_alerts"
+    ):
+        if not (entity_type == "user" and entity_id in tests):
+            records.append((raised_at, "alerts_by_strategy", strategy_id, 1, 0))
     return records
 
 
@@ -289,7 +295,7 @@ def test_kri_figures_recomputed_from_staging(generated_warehouse, grain):
     for key, (numerator, denominator) in in_window.items():
         row = ours[key]
         assert row["numerator"] == pytest.approx(numerator, abs=1e-6), key
-        if "rate" in key[1]:
+        if key[1] in RATE_KRIS:
             assert row["denominator"] == pytest.approx(denominator), key
             expected_value = numerator / denominator if denominator else None
             assert row["value"] == pytest.approx(expected_value), key
@@ -297,6 +303,29 @@ def test_kri_figures_recomputed_from_staging(generated_warehouse, grain):
     for key, row in ours.items():
         if key not in in_window:
             assert row["numerator"] == 0 and row["events"] == 0, key
+
+
+def test_every_enabled_strategy_has_an_alert_series(generated_warehouse):
+    with open(
+        PROJECT_DIR / "seeds" / "risk_strategies.csv", newline="", encoding="utf-8"
+    ) as handle:
+        enabled = {row["strategy_id"] for row in csv.DictReader(handle) if row["enabled"] == "true"}
+    series = {
+        row[0]
+        for row in query(
+            generated_warehouse,
+            "select distinct dimension from marts.risk_warnings where kri = 'alerts_by_strategy'",
+        )
+    }
+    assert enabled <= series
+    alerts = query(generated_warehouse, "select count(*) from marts.risk_alerts")[0][0]
+    counted = query(
+        generated_warehouse,
+        "select sum(numerator) from marts.risk_warnings"
+        " where kri = 'alerts_by_strategy' and period_grain = 'day'",
+    )[0][0]
+    assert alerts > 0
+    assert counted <= alerts  # alerts about test accounts, or raised after the data window, drop
 
 
 def test_test_accounts_are_left_out_of_the_signups(generated_warehouse):
@@ -341,7 +370,7 @@ def test_periods_are_dense_and_four_hour_periods_add_up_to_days(generated_wareho
 
 def expected_level(row: dict, history: list[dict], trailing: list[dict], periods: int) -> tuple:
     """The warning rule of the YAML, applied in Python to the period and its predecessors."""
-    is_rate = "rate" in row["kri"]
+    is_rate = row["kri"] in RATE_KRIS
     value = (
         (row["numerator"] / row["denominator"] if row["denominator"] else None)
         if is_rate

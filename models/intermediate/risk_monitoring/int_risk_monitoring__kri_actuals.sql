@@ -105,6 +105,18 @@ payouts as (
     where test_accounts.user_id is null
 ),
 
+-- alerts of the batch strategies (marts.risk_alerts) by the scan that raised them; none about a
+-- test account
+alerts as (
+    select
+        alerts.raised_at,
+        alerts.strategy_id
+    from {{ ref('risk_alerts') }} as alerts
+    left join test_accounts
+        on alerts.entity_type = 'user' and alerts.entity_id = test_accounts.user_id
+    where test_accounts.user_id is null
+),
+
 -- one row per record and KRI it feeds: its time, dimension value, and what it adds to the
 -- numerator, the denominator and the record count
 kri_records as (
@@ -199,13 +211,25 @@ kri_records as (
         0.0 as denominator,
         1 as events
     from payouts
+    union all
+    select
+        raised_at as occurred_at,
+        'alerts_by_strategy' as kri,
+        strategy_id as dimension,
+        1.0 as numerator,
+        0.0 as denominator,
+        1 as events
+    from alerts
 ),
 
 -- the period of each grain a record falls into; records outside the data window are dropped
 bucketed as (
     select
-        periods.period_grain,
-        periods.period_start,
+        grains.period_grain,
+        case
+            when grains.period_grain = 'day' then date_trunc('day', kri_records.occurred_at)
+            else time_bucket(interval 4 hour, kri_records.occurred_at)
+        end as period_start,
         kri_records.kri,
         kri_records.dimension,
         sum(kri_records.numerator) as numerator,
@@ -213,21 +237,25 @@ bucketed as (
         sum(kri_records.events) as events
     from kri_records
     cross join grains
-    inner join periods
-        on
-            grains.period_grain = periods.period_grain
-            and periods.period_start = case
-                when grains.period_grain = 'day' then date_trunc('day', kri_records.occurred_at)
-                else time_bucket(interval 4 hour, kri_records.occurred_at)
-            end
+    cross join data_window
+    where
+        kri_records.occurred_at::date
+        between data_window.first_activity_date and data_window.last_activity_date
     group by all
 ),
 
+-- every strategy of the catalogue has its series, whether or not it has raised an alert yet
 kri_dimensions as (
     select distinct
         kri,
         dimension
     from bucketed
+    union
+    select
+        'alerts_by_strategy' as kri,
+        strategy_id as dimension
+    from {{ ref('risk_strategies') }}
+    where enabled
 )
 
 select
