@@ -12,7 +12,7 @@ from pathlib import Path
 import altair as alt
 
 from reports import charts, fmt
-from reports.page import Finding, Kpi, Page, Section, Table, num, top_findings, write
+from reports.page import Finding, Kpi, Page, Section, Table, nav, num, top_findings, write
 from reports.source import Marts, open_marts, utc_now
 
 FILE_NAME = "acquisition.html"
@@ -802,6 +802,7 @@ def page(data: Acquisition, marts: Marts, now: datetime) -> Page:
         ],
         sources=SOURCES,
         marts=MARTS,
+        nav=nav("acquisition.html"),
     )
 
 

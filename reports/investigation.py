@@ -25,6 +25,7 @@ from reports.page import (
     Section,
     Table,
     Text,
+    nav,
     num,
     top_findings,
     write,
@@ -35,7 +36,6 @@ from reports.risk_common import (
     group_links_chart,
     is_high_priority,
     link_label,
-    member_status,
     shared_things,
     strategy_labels,
 )
@@ -566,10 +566,7 @@ def pack_page(pack: Pack, freshness: Freshness, now: datetime) -> Page:
                 ]
                 for u in pack.users
             ],
-            caption="Every account the case covers; status: "
-            + ", ".join(sorted({member_status(m) for m in pack.members}))
-            if pack.members
-            else "Every account the case covers",
+            caption="Every account the case covers",
         )
     )
     if pack.blocklist:
@@ -685,6 +682,7 @@ def pack_page(pack: Pack, freshness: Freshness, now: datetime) -> Page:
         ],
         sources=SOURCES,
         marts=MARTS,
+        nav=[("All investigation packs", "index.html"), *nav("investigations/index.html", "../")],
     )
 
 
@@ -729,6 +727,7 @@ def index_page(cases: list[dict], freshness: Freshness, now: datetime) -> Page:
         },
         sources=SOURCES,
         marts=["marts.risk_cases"],
+        nav=nav("investigations/index.html", "../"),
     )
 
 

@@ -14,7 +14,19 @@ from pathlib import Path
 import altair as alt
 
 from reports import charts, fmt
-from reports.page import Finding, Kpi, Page, Section, Table, Text, Tiles, num, top_findings, write
+from reports.page import (
+    Finding,
+    Kpi,
+    Page,
+    Section,
+    Table,
+    Text,
+    Tiles,
+    nav,
+    num,
+    top_findings,
+    write,
+)
 from reports.source import Marts, batch_end, open_marts, utc_now
 
 FILE_NAME = "operations.html"
@@ -800,6 +812,7 @@ def page(data: Operations, marts: Marts, now: datetime) -> Page:
         ],
         sources=SOURCES,
         marts=MARTS,
+        nav=nav("operations.html"),
     )
 
 

@@ -141,6 +141,21 @@ class Page:
     missing: list[str] = field(default_factory=list)  # figures the marts do not have yet
     sources: list[str] = field(default_factory=list)  # landed tables the report depends on
     marts: list[str] = field(default_factory=list)  # marts the report reads
+    nav: list[tuple[str, str]] = field(default_factory=list)  # (label, relative href)
+
+
+# Links between the reports, from a page in REPORTS_DIR (packs add "../").
+REPORT_LINKS = [
+    ("Risk brief", "risk_brief.html"),
+    ("Investigation packs", "investigations/index.html"),
+    ("Acquisition", "acquisition.html"),
+    ("Operations", "operations.html"),
+]
+
+
+def nav(current: str, prefix: str = "") -> list[tuple[str, str]]:
+    """Links to the other reports (all files sit together in REPORTS_DIR)."""
+    return [(label, prefix + href) for label, href in REPORT_LINKS if href != current]
 
 
 def _environment() -> Environment:

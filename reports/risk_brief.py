@@ -23,6 +23,7 @@ from reports.page import (
     Table,
     Text,
     Tiles,
+    nav,
     num,
     top_findings,
     write,
@@ -1529,6 +1530,7 @@ def page(brief: RiskBrief, marts: Marts, packs: set[str], now: datetime) -> Page
         missing=brief.missing,
         sources=SOURCES,
         marts=MARTS,
+        nav=nav("risk_brief.html"),
     )
 
 
