@@ -840,7 +840,7 @@ DEFINITIONS = {
     "Fraud share": "Share of signups that turned out fraudulent: a fraud chargeback, an investigation confirming fraud, or membership of a flagged fraud group.",
     "CAC": "Customer acquisition cost: spend / activated customers.",
     "CAC net of fraud": "Spend / activated customers who did not turn out fraudulent: what a genuine customer costs.",
-    "ROAS D30": "Return on ad spend: fees the period's signups brought in their first 30 days / spend (signup days at least 30 days old only). 'Net' counts only non-fraudulent customers' fees.",
+    "ROAS D7, D30": "Return on ad spend: fees the period's signups brought in their first 7 (30) days / spend, counting only signup days at least 7 (30) days old. 'Net' counts only non-fraudulent customers' fees.",
     "Attribution model": "How one activation's credit is shared among the touches (ad clicks and impressions) before the install: last touch (all to the acquiring click), first touch (all to the first touch), linear (equal shares), position-based (40% first, 40% last, 20% the rest), time decay (halving every 7 days back).",
     "Cohort": "Customers who signed up in the same week (Monday to Sunday, UTC) through the same channel.",
     "Retention": "Share of a cohort's customers active (app opened, logged in, traded or paid) on exactly that day after signup.",
