@@ -51,8 +51,8 @@ def evaluate(y: np.ndarray, score: np.ndarray, budget: float) -> dict:
     return {
         "rows": int(y.size),
         "positives": int(y.sum()),
-        "roc_auc": float(roc_auc_score(y, score)) if both_classes else math.nan,
-        "pr_auc": float(average_precision_score(y, score)) if both_classes else math.nan,
+        "roc_auc": min(1.0, float(roc_auc_score(y, score))) if both_classes else math.nan,
+        "pr_auc": min(1.0, float(average_precision_score(y, score))) if both_classes else math.nan,
         "precision_at_budget": precision,
         "recall_at_budget": recall,
         "brier": float(brier_score_loss(y, score)) if y.size else math.nan,

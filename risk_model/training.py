@@ -15,8 +15,8 @@ from sklearn.frozen import FrozenEstimator
 from threadpoolctl import threadpool_limits
 
 HYPERPARAMETERS = {
-    "learning_rate": 0.05,
-    "max_iter": 250,
+    "learning_rate": 0.1,
+    "max_iter": 100,
     "max_leaf_nodes": 15,
     "min_samples_leaf": 40,
     "l2_regularization": 1.0,

@@ -1,0 +1,394 @@
+"""The learned risk score: no leakage, deterministic training, the promotion rule, scores
+reproducible from the saved model file, reason codes that add up to the score.
+
+Most tests run the risk_model package on a small synthetic warehouse held in an in-memory DuckDB
+(the same relations the dbt Python models receive), so they need no dbt build; the last ones check
+the point-in-time SQL on the generated zone the suite builds anyway."""
+
+import json
+from datetime import datetime, timedelta
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+from conftest import query
+
+from risk_model import metrics, monitoring, reasons, registry, registry_model, scoring
+from risk_model.features import FEATURES
+from risk_model.lifecycle import Rows, Settings, challenger_for, should_promote, training_scans
+from risk_model.training import LeakageError, check_no_leakage, train
+
+FIRST_SCAN = datetime(2026, 1, 6, 2)  # a Tuesday; the weekly scans are Mondays
+SCANS = [FIRST_SCAN + timedelta(days=d) for d in range(77)]
+WINDOW = timedelta(days=28)
+
+
+def synthetic_warehouse(seed: int = 3, users: int = 700) -> duckdb.DuckDBPyConnection:
+    """Scan times, daily snapshots and training rows shaped like the dbt models'. A tenth of the
+    users are fraudsters whose features drift away from the others' as their account ages; a
+    fraudster's label is delivered 10 days after signup."""
+    rng = np.random.default_rng(seed)
+    signup_hours = rng.integers(-48, 60 * 24, users)
+    fraud = rng.random(users) < 0.1
+    base = rng.exponential(1.0, (users, len(FEATURES))) * (rng.random((users, len(FEATURES))) < 0.4)
+    base[fraud, :6] += rng.exponential(2.0, (int(fraud.sum()), 6))
+    first = np.datetime64(FIRST_SCAN, "us")
+    signup = first + signup_hours.astype("timedelta64[h]")
+    scans = first + (np.arange(len(SCANS)) * 24).astype("timedelta64[h]")
+    user, scan = np.meshgrid(np.arange(users), np.arange(len(SCANS)), indexing="ij")
+    user, scan = user.ravel(), scan.ravel()
+    scan_at = scans[scan]
+    known = signup[user] <= scan_at
+    user, scan_at = user[known], scan_at[known]
+    order = np.lexsort((user, scan_at))
+    user, scan_at = user[order], scan_at[order]
+    age = (scan_at - signup[user]) / np.timedelta64(1, "D")
+    values = np.round(base[user] * np.minimum(age / 7, 1.0)[:, None], 1)
+    values[:, 0] = np.round(age, 2)  # account_age_days
+    closes = scan_at + np.timedelta64(28, "D")
+    label_known = signup[user] + np.timedelta64(10, "D")
+    labelled = fraud[user] & (label_known <= closes)
+    cutoff = scans[-1] + np.timedelta64(20, "h")
+    snapshots = pa.table(
+        {
+            "user_id": [f"u{u:05d}" for u in user],
+            "scan_at": scan_at,
+            **{name: values[:, i] for i, name in enumerate(FEATURES)},
+            "features_known_through": scan_at - np.timedelta64(1, "h"),
+        }
+    )
+    training = snapshots.append_column("is_fraud_label", pa.array(labelled))
+    training = training.append_column(
+        "label_known_at",
+        pa.array(np.where(labelled, label_known, np.datetime64("NaT")), mask=~labelled),
+    )
+    training = training.append_column("label_window_closes_at", pa.array(closes))
+    training = training.append_column("is_label_window_closed", pa.array(closes <= cutoff))
+    scan_table = pa.table(
+        {
+            "scan_at": scans,
+            "is_weekly_scan": [s.isoweekday() == 1 for s in SCANS],
+            "data_cutoff": np.full(len(SCANS), cutoff),
+        }
+    )
+    connection = duckdb.connect()
+    for name, table in (("scans", scan_table), ("snapshots", snapshots), ("training", training)):
+        connection.register(name, table)
+    return connection
+
+
+def build_all(connection, model_dir) -> dict:
+    """What the three dbt Python models do, in order."""
+    config = {"model_dir": str(model_dir), "seed": 7, "reason_floor": 0.05}
+    registry_table = registry_model.build(
+        config,
+        connection.table("scans"),
+        connection.table("snapshots"),
+        connection.table("training"),
+    )
+    connection.register("registry_table", registry_table)
+    scores = scoring.build(
+        config,
+        connection.table("registry_table"),
+        connection.table("scans"),
+        connection.table("snapshots"),
+    )
+    performance = monitoring.build(
+        config,
+        connection.table("registry_table"),
+        connection.table("scans"),
+        connection.table("training"),
+    )
+    return {"registry": registry_table, "scores": scores, "performance": performance}
+
+
+@pytest.fixture(scope="module")
+def warehouse():
+    return synthetic_warehouse()
+
+
+@pytest.fixture(scope="module")
+def built(warehouse, tmp_path_factory):
+    model_dir = tmp_path_factory.mktemp("models")
+    return {"model_dir": model_dir, **build_all(warehouse, model_dir)}
+
+
+# --- leakage ---------------------------------------------------------------------------------------
+
+
+def leakage_rows(**changes) -> dict:
+    scan = np.array(["2026-02-02T02:00"], dtype="datetime64[us]")
+    rows = {
+        "scan_at": scan,
+        "features_known_through": scan - np.timedelta64(1, "h"),
+        "label_window_closes_at": scan + np.timedelta64(28, "D"),
+        "label_known_at": scan + np.timedelta64(3, "D"),
+        "trained_at": datetime(2026, 3, 9, 2),
+    }
+    rows.update(changes)
+    return rows
+
+
+def test_a_clean_training_row_passes():
+    check_no_leakage(**leakage_rows())
+
+
+def test_a_feature_delivered_after_its_scan_fails():
+    scan = np.array(["2026-02-02T02:00"], dtype="datetime64[us]")
+    with pytest.raises(LeakageError, match="feature delivered after their scan"):
+        check_no_leakage(**leakage_rows(features_known_through=scan + np.timedelta64(1, "h")))
+
+
+def test_a_feature_from_after_the_label_date_fails():
+    rows = leakage_rows()
+    after_label = rows["label_known_at"] + np.timedelta64(1, "D")
+    with pytest.raises(LeakageError):
+        check_no_leakage(**leakage_rows(features_known_through=after_label))
+
+
+def test_a_label_delivered_after_its_window_fails():
+    rows = leakage_rows()
+    late = rows["label_window_closes_at"] + np.timedelta64(1, "h")
+    with pytest.raises(LeakageError, match="label delivered after their window"):
+        check_no_leakage(**leakage_rows(label_known_at=late))
+
+
+def test_a_window_still_open_at_training_fails():
+    with pytest.raises(LeakageError, match="close after training"):
+        check_no_leakage(**leakage_rows(trained_at=datetime(2026, 2, 20)))
+
+
+def test_training_refuses_a_leaky_training_set(warehouse, tmp_path):
+    from risk_model.warehouse import rows_loader
+
+    moment = datetime(2026, 3, 9, 2)
+    rows = rows_loader(warehouse.table("training"))(training_scans(moment, Settings()))
+    rows.features_known_through = rows.features_known_through.copy()
+    rows.features_known_through[-1] = rows.scan_at[-1] + np.timedelta64(1, "D")
+    with pytest.raises(LeakageError):
+        challenger_for(moment, rows, Settings(), tmp_path, "weekly")
+
+
+def test_training_weeks_are_whole_weeks_before_the_moment_with_closed_windows():
+    moment = datetime(2026, 3, 9, 2)
+    scans = training_scans(moment, Settings(label_window_days=28, max_train_weeks=8))
+    assert scans == sorted(scans)
+    assert all((moment - s) % timedelta(days=7) == timedelta(0) for s in scans)
+    assert max(scans) + WINDOW <= moment
+    assert len(scans) == 9  # 8 training weeks and the validation week
+
+
+# --- determinism -----------------------------------------------------------------------------------
+
+
+def test_training_is_deterministic_for_a_seed():
+    rng = np.random.default_rng(1)
+    x = rng.exponential(1.0, (3000, 5))
+    y = x[:, 0] + rng.normal(0, 0.5, 3000) > 2.0
+    week = np.repeat([0, 1, 2], 1000)
+    features = tuple(f"f{i}" for i in range(5))
+    first = train(x, y, week, features, seed=7)
+    second = train(x, y, week, features, seed=7)
+    assert np.array_equal(first.predict(x), second.predict(x))
+
+
+def test_rebuilding_gives_the_same_registry_scores_and_performance(warehouse, built, tmp_path):
+    again = build_all(warehouse, tmp_path)  # fresh model folder: everything is retrained
+    for name in ("scores", "performance"):
+        assert again[name].equals(built[name]), name
+    drop = ["model_path"]
+    assert again["registry"].drop(drop).equals(built["registry"].drop(drop))
+
+
+def test_a_saved_model_of_the_same_version_is_reused(warehouse, built):
+    versions = built["registry"].column("model_version").to_pylist()
+    stamps = {v: (built["model_dir"] / v / "model.joblib").stat().st_mtime_ns for v in versions}
+    build_all(warehouse, built["model_dir"])
+    assert stamps == {
+        v: (built["model_dir"] / v / "model.joblib").stat().st_mtime_ns for v in versions
+    }
+
+
+# --- champion and challenger -----------------------------------------------------------------------
+
+
+def test_promotion_rule():
+    assert should_promote({"pr_auc": 0.5}, None) == (True, "first champion")
+    assert should_promote({"pr_auc": 0.8}, {"pr_auc": 0.7})[0]
+    assert not should_promote({"pr_auc": 0.7}, {"pr_auc": 0.7})[0]  # a tie keeps the champion
+    assert not should_promote({"pr_auc": 0.6}, {"pr_auc": 0.7})[0]
+    assert not should_promote({"pr_auc": 0.75}, {"pr_auc": 0.7}, min_gain=0.1)[0]
+    assert not should_promote({"pr_auc": float("nan")}, {"pr_auc": 0.7})[0]
+
+
+def test_every_decision_is_recorded_and_follows_the_rule(built):
+    entries = built["registry"].to_pylist()
+    assert len(entries) >= 3
+    assert entries[0]["promoted"] and entries[0]["decision_reason"] == "first champion"
+    champion = None
+    for entry in entries:
+        assert entry["previous_champion_version"] == champion
+        challenger = {"pr_auc": entry["challenger_pr_auc"]}
+        previous = None if champion is None else {"pr_auc": entry["champion_pr_auc"]}
+        assert entry["promoted"] == should_promote(challenger, previous)[0]
+        assert entry["validation_scan_at"] + WINDOW <= entry["decided_at"]
+        assert entry["train_to_scan_at"] < entry["validation_scan_at"]
+        if entry["promoted"]:
+            champion = entry["model_version"]
+    assert [e["model_version"] for e in entries if e["is_current_champion"]] == [champion]
+    saved = json.loads((built["model_dir"] / "registry.json").read_text())
+    assert [e["model_version"] for e in saved] == [e["model_version"] for e in entries]
+
+
+def test_model_files_carry_their_training_window_features_metrics_and_libraries(built):
+    version = built["registry"].column("model_version")[0].as_py()
+    metadata = json.loads((built["model_dir"] / version / "metadata.json").read_text())
+    assert metadata["features"] == list(FEATURES)
+    assert {"train_from_scan", "train_to_scan", "validation_scan", "seed"} <= set(metadata)
+    assert set(metadata["libraries"]) == {"scikit-learn", "numpy"}
+    assert metadata["validation"]["pr_auc"] > 0
+
+
+def test_each_scan_is_scored_by_its_champion(built):
+    promotions = [r for r in built["registry"].to_pylist() if r["promoted"]]
+    for row in built["scores"].to_pylist()[::97]:
+        expected = [
+            p["model_version"] for p in promotions if p["champion_from"] <= row["scored_at"]
+        ][-1]
+        assert row["model_version"] == expected
+
+
+def test_the_model_ranks_fraudsters_first(built):
+    latest = [r for r in built["scores"].to_pylist() if r["is_latest_scan"]]
+    users = np.array([int(r["user_id"][1:]) for r in latest])
+    rng = np.random.default_rng(3)
+    rng.integers(-48, 60 * 24, 700)
+    fraud = rng.random(700) < 0.1
+    score = np.array([r["score"] for r in latest])
+    assert metrics.evaluate(fraud[users], score, 0.05)["roc_auc"] > 0.9
+
+
+# --- scores from the saved model, reason codes -----------------------------------------------------
+
+
+def test_scores_are_reproducible_from_the_saved_model_file(warehouse, built):
+    scores = built["scores"].to_pylist()
+    scan = max(r["scored_at"] for r in scores)
+    latest = {r["user_id"]: r for r in scores if r["scored_at"] == scan}
+    version = next(iter(latest.values()))["model_version"]
+    model = registry.load(built["model_dir"], version)
+    snapshot = warehouse.table("snapshots").filter(f"scan_at = timestamp '{scan}'").order("user_id")
+    columns = snapshot.arrow()
+    columns = columns.read_all() if hasattr(columns, "read_all") else columns
+    x = np.column_stack([columns.column(f).to_numpy() for f in FEATURES])
+    users = columns.column("user_id").to_pylist()
+    assert np.array_equal(model.predict(x), np.array([latest[u]["score"] for u in users]))
+
+
+def test_reason_codes_add_up_to_the_score(built):
+    explained = [r for r in built["scores"].to_pylist() if r["reasons"] is not None]
+    assert explained
+    for row in explained:
+        total = row["base_log_odds"] + row["contribution_sum"]
+        assert total == pytest.approx(row["score_log_odds"], abs=1e-9)
+        contributions = [row[f"reason_{i}_contribution"] for i in (1, 2, 3)]
+        shown = [c for c in contributions if c is not None]
+        assert shown == sorted(shown, reverse=True)
+        assert all(c > 0 for c in shown)
+
+
+def test_reason_codes_are_exact_per_feature(warehouse, built):
+    version = built["registry"].column("model_version")[-1].as_py()
+    model = registry.load(built["model_dir"], version)
+    x = np.array([model.reference, model.reference * 3 + 1])
+    x[0, 2] = model.reference[2] + 5  # one feature differs: it carries the whole change
+    base, contributions = reasons.contributions(model, x)
+    assert np.allclose(base + contributions.sum(axis=1), model.logit(x), atol=1e-9)
+    only = np.zeros(len(FEATURES))
+    only[2] = model.logit(x[:1])[0] - base
+    assert np.allclose(contributions[0], only, atol=1e-12)
+    assert reasons.top_reasons(np.array([[0.1, -0.5, 0.3, 0.0]]), k=3) == [[2, 0]]
+
+
+def test_the_first_scan_at_or_above_a_threshold_has_reason_codes(built):
+    first_crossing = {}
+    for row in sorted(built["scores"].to_pylist(), key=lambda r: r["scored_at"]):
+        if row["score"] >= 0.5 and row["user_id"] not in first_crossing:
+            first_crossing[row["user_id"]] = row
+    assert first_crossing
+    assert all(row["reasons"] is not None for row in first_crossing.values())
+
+
+def test_performance_has_every_version_on_every_weekly_scan(built):
+    performance = built["performance"].to_pylist()
+    versions = set(built["registry"].column("model_version").to_pylist())
+    weeks = {s for s in SCANS if s.isoweekday() == 1}
+    assert {(r["model_version"], r["scan_at"]) for r in performance} == {
+        (v, w) for v in versions for w in weeks
+    }
+    closed = [r for r in performance if r["is_label_window_closed"] and r["labelled_fraud_users"]]
+    assert closed and all(0 <= r["pr_auc"] <= 1 and r["score_psi"] >= 0 for r in closed)
+
+
+def test_psi_is_zero_on_the_reference_and_grows_with_a_shift():
+    rng = np.random.default_rng(0)
+    reference = rng.beta(1, 20, 5000)
+    edges = metrics.reference_bins(reference)
+    shares = metrics.bin_shares(reference, edges)
+    assert metrics.psi(shares, reference, edges) == pytest.approx(0.0, abs=1e-12)
+    assert metrics.psi(shares, reference * 3, edges) > 0.25
+
+
+def test_no_model_without_enough_matured_weeks(tmp_path):
+    rows = Rows(
+        *(np.array([], dtype=t) for t in (str, "datetime64[us]")),
+        np.zeros((0, len(FEATURES))),
+        np.array([], dtype=bool),
+        *(np.array([], dtype="datetime64[us]") for _ in range(3)),
+    )
+    assert challenger_for(datetime(2026, 1, 20, 2), rows, Settings(), tmp_path, "weekly") is None
+
+
+# --- the point-in-time SQL, on the generated zone ------------------------------------------------
+
+
+def test_snapshots_use_only_records_delivered_by_the_scan(generated_warehouse):
+    mismatches = query(
+        generated_warehouse,
+        """
+        with delivered as (
+            select snapshots.user_id, snapshots.scan_at, snapshots.payment_attempts,
+                count(attempts.attempt_id) as attempts_delivered
+            from intermediate.int_risk_model__user_snapshots as snapshots
+            left join staging.stg_payments__payment_attempts as attempts
+                on attempts.user_id = snapshots.user_id
+                and attempts._batch_at <= snapshots.scan_at
+                and attempts.created_at <= snapshots.scan_at
+            group by all
+        )
+        select count(*) from delivered where payment_attempts <> attempts_delivered
+        """,
+    )
+    assert mismatches == [(0,)]
+    late = query(
+        generated_warehouse,
+        "select count(*) from intermediate.int_risk_model__user_snapshots where features_known_through > scan_at",
+    )
+    assert late == [(0,)]
+
+
+def test_known_labels_are_features_only_from_their_delivery(generated_warehouse):
+    early = query(
+        generated_warehouse,
+        """
+        select count(*)
+        from intermediate.int_risk_model__user_snapshots as snapshots
+        where snapshots.fraud_chargebacks > (
+            select count(*) from marts.risk_labels as labels
+            where labels.user_id = snapshots.user_id and labels.label_type = 'fraudulent_chargeback'
+            and labels.known_at <= snapshots.scan_at
+        )
+        """,
+    )
+    assert early == [(0,)]
