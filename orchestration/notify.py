@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 
 LEVEL_COLUMNS = ("warning_level", "level", "severity")
-QUIET_LEVELS = ("ok", "none", "normal", "green", "info", "")
+# Levels that call for action now (marts.risk_warnings: ok / watch / act; `watch` stays in the mart).
+ACTION_LEVELS = ("act", "alert", "critical", "warn", "warning")
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,10 @@ RULES = (
         schema="marts",
         table="risk_warnings",
         conditions=tuple(
-            (column, "coalesce(lower(trim({column}::varchar)), '') not in " + repr(QUIET_LEVELS))
+            (column, "lower(trim({column}::varchar)) in " + repr(ACTION_LEVELS))
             for column in LEVEL_COLUMNS
         ),
+        key_columns=("period_grain", "period_start", "kri", "dimension"),
     ),
 )
 

@@ -10,6 +10,7 @@ from orchestration_fixtures import (  # noqa: F401 (fixtures)
     dbt_target,
     definitions,
     orchestration_env,
+    orchestration_paths,
     write_tables,
 )
 
@@ -156,9 +157,10 @@ def test_notification_sensor_tolerates_missing_marts_and_notifies_once(
                 as t(alert_id, severity, entity_id)
         """
         warnings = """
-            select * from (values (date '2026-01-05', 'decline_rate', 'warn'),
-                                  (date '2026-01-05', 'signups', 'ok'))
-                as t(day, indicator, warning_level)
+            select * from (values ('day', date '2026-01-05', 'payment_decline_rate', 'all', 'act'),
+                                  ('day', date '2026-01-05', 'signups', 'all', 'watch'),
+                                  ('4h', date '2026-01-05', 'signups', 'all', 'ok'))
+                as t(period_grain, period_start, kri, dimension, warning_level)
         """
         publish_marts(
             orchestration_env, {"marts.risk_alerts": alerts, "marts.risk_warnings": warnings}
@@ -191,9 +193,18 @@ def test_notification_ids_are_stable():
     rule = notify.RULES[0]
     assert notify.notification_id(rule, {"alert_id": "a1", "_run_at": 1}) == "marts.risk_alerts:a1"
     warning_rule = notify.RULES[1]
-    first = notify.notification_id(warning_rule, {"day": "2026-01-05", "_run_at": "x"})
-    again = notify.notification_id(warning_rule, {"day": "2026-01-05", "_run_at": "y"})
-    assert first == again  # when a run happened does not make a new notification
+    warning = {"period_grain": "day", "period_start": "2026-01-05", "kri": "payouts"}
+    warning |= {"dimension": "all", "value": 12}
+    assert notify.notification_id(warning_rule, warning) == (
+        "marts.risk_warnings:day|2026-01-05|payouts|all"
+    )
+    assert notify.notification_id(warning_rule, warning | {"value": 13}) == (
+        notify.notification_id(warning_rule, warning)
+    )  # a warning whose figure moves with late data is not sent again
+    keyless = {"day": "2026-01-05", "_run_at": "x"}
+    assert notify.notification_id(warning_rule, keyless) == notify.notification_id(
+        warning_rule, keyless | {"_run_at": "y"}
+    )  # without its key columns: the record, whatever the time of the run
     assert notify.pending(
         [{"notification_id": "b"}, {"notification_id": "a"}, {"notification_id": "a"}], {"b"}
     ) == [{"notification_id": "a"}]
