@@ -78,11 +78,11 @@ def write_tables(path: Path, tables: dict[str, str]) -> None:
             connection.execute(f"create or replace table {name} as {select}")
 
 
-def start_cli(command: str, environment: dict, log: Path) -> subprocess.Popen:
+def start_cli(command: str, environment: dict, log: Path, *options: str) -> subprocess.Popen:
     """`python -m orchestration.cli <command>` in its own process group (killable as a whole)."""
     handle = log.open("w")
     return subprocess.Popen(
-        [PYTHON, "-m", "orchestration.cli", command],
+        [PYTHON, "-m", "orchestration.cli", command, *options],
         cwd=PROJECT_DIR,
         env=environment,
         stdout=handle,
