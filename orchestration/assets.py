@@ -106,7 +106,12 @@ def served_keys() -> list[AssetKey]:
 )
 def serving_copy(context: AssetExecutionContext, warehouse_writer: WarehouseWriter):
     target = warehouse_writer.serving
-    rows = serving.publish(warehouse_writer.warehouse, target, run_id=context.run.run_id)
+    rows = serving.publish(
+        warehouse_writer.warehouse,
+        target,
+        run_id=context.run.run_id,
+        only={".".join(key.path) for key in served_keys()},
+    )
     context.log.info(f"Published {len(rows)} tables to {target}")
     return MaterializeResult(
         metadata={

@@ -44,9 +44,11 @@ def publish(
     serving: Path,
     run_id: str | None = None,
     schemas: tuple[str, ...] = SERVED_SCHEMAS,
+    only: set[str] | None = None,
 ) -> dict:
-    """Copy `schemas` of the warehouse into a fresh file and swap it in atomically. The caller
-    holds the writer lock (no build may run meanwhile). Returns tables and row counts."""
+    """Copy the tables of `schemas` (or, given `only`, just those `schema.table` of them: the
+    project's current models, not a table a removed model left behind) into a fresh file and swap
+    it in atomically. The caller holds the writer lock. Returns tables and row counts."""
     warehouse, serving = Path(warehouse), Path(serving)
     serving.parent.mkdir(parents=True, exist_ok=True)
     for leftover in _temporary_files(serving):  # from a publication that was killed
@@ -55,7 +57,7 @@ def publish(
         f"{serving.stem}_publishing_{os.getpid()}_{uuid.uuid4().hex[:8]}{serving.suffix}"
     )
     try:
-        rows = _copy(warehouse, temporary, schemas, run_id)
+        rows = _copy(warehouse, temporary, schemas, run_id, only)
         _fsync(temporary)
         # A read-write opening of the serving file would have left a log for the old file.
         Path(f"{serving}.wal").unlink(missing_ok=True)
@@ -67,7 +69,13 @@ def publish(
     return rows
 
 
-def _copy(warehouse: Path, temporary: Path, schemas: tuple[str, ...], run_id: str | None) -> dict:
+def _copy(
+    warehouse: Path,
+    temporary: Path,
+    schemas: tuple[str, ...],
+    run_id: str | None,
+    only: set[str] | None,
+) -> dict:
     with duckdb.connect(str(temporary)) as connection:
         # Attached under its own name (the file's stem), as dbt built it: views, if any, resolve.
         connection.execute(f"attach '{_quote(warehouse)}' (read_only)")
@@ -83,6 +91,8 @@ def _copy(warehouse: Path, temporary: Path, schemas: tuple[str, ...], run_id: st
             """,
             [catalog, list(schemas)],
         ).fetchall()
+        if only is not None:
+            tables = [(schema, table) for schema, table in tables if f"{schema}.{table}" in only]
         if not tables:
             raise RuntimeError(
                 f"{warehouse} has no table in {', '.join(schemas)}: nothing to serve"

@@ -42,6 +42,9 @@ def test_serving_copy_holds_marts_and_audit_only(tmp_path):
     with duckdb.connect(str(tmp_path / "serving.duckdb"), read_only=True) as connection:
         assert connection.execute("select _run_id from main.serving_info").fetchone() == ("r1",)
     assert serving.published_at(tmp_path / "serving.duckdb") is not None
+    # Only the project's current models: a table a removed model left behind is not served.
+    rows = serving.publish(warehouse, tmp_path / "serving.duckdb", only={"marts.orders"})
+    assert rows == {"marts.orders": 21_000}
 
 
 def test_a_bi_reader_sees_whole_publications_only(tmp_path):
