@@ -322,7 +322,7 @@ def finding_chargeback_programme(programmes: list[dict]) -> Finding | None:
             "A merchant above it for long enters the network's monitoring programme: monthly "
             "fines and, at worst, losing card acceptance."
             + (
-                f" {fmt.listing(others)} also {'is' if len(others) == 1 else 'are'} over or near its threshold."
+                f" {fmt.listing(others)} {'is' if len(others) == 1 else 'are'} also over or near {'its' if len(others) == 1 else 'their'} threshold."
                 if others
                 else ""
             )
