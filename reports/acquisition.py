@@ -32,13 +32,6 @@ MARTS = [
     "marts.acq_attribution_channel_daily",
     "marts.acq_cohort_retention",
 ]
-CHANNEL_NAMES = {
-    "paid_search": "Paid search",
-    "paid_social": "Paid social",
-    "affiliate": "Affiliates",
-    "referral": "Referrals",
-    "organic": "Organic",
-}
 MODEL_NAMES = {
     "last_touch": "Last touch",
     "first_touch": "First touch",
@@ -78,8 +71,7 @@ ECONOMICS = """
 """
 
 
-def channel_name(channel: str) -> str:
-    return CHANNEL_NAMES.get(channel, channel)
+channel_name = fmt.channel
 
 
 def campaign_label(row: dict) -> str:
@@ -487,7 +479,7 @@ def cac_chart(rows: list[dict], label) -> alt.Chart:
 
 def payback_table(payback: list[dict]) -> Table:
     """Cohort weeks down, paid channels across: the day each cohort paid back (net of fraud)."""
-    channels = [c for c in CHANNEL_NAMES if any(p["channel"] == c for p in payback)]
+    channels = [c for c in fmt.CHANNEL_NAMES if any(p["channel"] == c for p in payback)]
     weeks = sorted({p["cohort_week"] for p in payback}, reverse=True)
     cells = {(p["cohort_week"], p["channel"]): p for p in payback}
 
@@ -672,7 +664,7 @@ def page(data: Acquisition, marts: Marts, now: datetime) -> Page:
                 )
                 .mark_bar()
                 .encode(
-                    y=alt.Y("channel:N", title=None, sort=[channel_name(c) for c in CHANNEL_NAMES]),
+                    y=alt.Y("channel:N", title=None, sort=list(fmt.CHANNEL_NAMES.values())),
                     yOffset=alt.YOffset("model:N", sort=names),
                     x=alt.X("activations:Q", title="Activated customers credited"),
                     color=alt.Color("model:N", title=None, sort=names),

@@ -13,6 +13,7 @@ import altair as alt
 import vl_convert
 from markupsafe import Markup, escape
 
+from reports import fmt
 from reports.page import Chart
 
 WIDTH = 300  # plot area; axes and labels add about 60-80 px
@@ -26,7 +27,7 @@ VEGA_LITE_VERSION = "6.4"
 VALIDATE = False
 
 # Channels keep their colour in every chart.
-CHANNELS = ["Paid search", "Paid social", "Affiliates", "Referrals", "Organic"]
+CHANNELS = list(fmt.CHANNEL_NAMES.values())
 CHANNEL_SCALE = alt.Scale(domain=CHANNELS, range=PALETTE[: len(CHANNELS)])
 
 CONFIG = {

@@ -3,6 +3,19 @@
 from datetime import date, datetime
 from decimal import Decimal
 
+# Acquisition channels as readers know them (one naming for every report).
+CHANNEL_NAMES = {
+    "paid_search": "Paid search",
+    "paid_social": "Paid social",
+    "affiliate": "Affiliates",
+    "referral": "Referrals",
+    "organic": "Organic",
+}
+
+
+def channel(name: str | None) -> str:
+    return CHANNEL_NAMES.get(name, name or "unknown")
+
 
 def _num(value) -> float | None:
     if value is None:

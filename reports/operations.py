@@ -46,13 +46,6 @@ MARTS = ["marts.ops_daily_kpis", "marts.ops_payment_funnel_daily", "marts.ops_su
 PERIOD_DAYS = 7
 CHART_DAYS = 60
 FUNNEL_DAYS = 30
-CHANNEL_NAMES = {
-    "paid_search": "Paid search",
-    "paid_social": "Paid social",
-    "affiliate": "Affiliates",
-    "referral": "Referrals",
-    "organic": "Organic",
-}
 CATEGORY_NAMES = {
     "account_restricted": "Account restricted",
     "payment_declined": "Payment declined",
@@ -665,7 +658,7 @@ def page(data: Operations, marts: Marts, now: datetime) -> Page:
                 ["Channel", *[label for _, label in STAGES[1:]]],
                 [
                     [
-                        CHANNEL_NAMES.get(row["acquisition_channel"], row["acquisition_channel"]),
+                        fmt.channel(row["acquisition_channel"]),
                         *[
                             num(
                                 fmt.pct((row[key] or 0) / row["signups"])

@@ -2,7 +2,7 @@
 charts and tables, definitions of every metric shown, and the data cutoff and freshness.
 
 One self-contained HTML file: styles inline, charts as inline SVG, no script, no font or image
-from anywhere. It reads on a phone (one column, tiles and charts wrap, wide tables scroll).
+from anywhere. It reads on a phone: one column, tiles and charts wrap, and table rows become small cards.
 """
 
 import os
