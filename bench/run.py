@@ -378,7 +378,14 @@ def dbt_build(raw: Path, warehouse: Path, target: Path, full: bool) -> dict:
 
 
 def run_scale(
-    users: int, days: int, seed: int, work: Path, reps: int, reuse: bool, log=print
+    users: int,
+    days: int,
+    seed: int,
+    work: Path,
+    reps: int,
+    reuse: bool,
+    log=print,
+    generate_only: bool = False,
 ) -> dict:
     base = work / f"u{users}_d{days}_s{seed}"
     raw, held = base / "raw", base / "held_back"
@@ -431,6 +438,11 @@ def run_scale(
     res["zone_bytes"] = sum((raw / f).stat().st_size for f in files)
     counts = (raw / "_truth" / "row_counts.csv").read_text().split()[1:]
     res["raw_rows"] = {line.split(",")[0]: int(line.split(",")[1]) for line in counts}
+
+    if generate_only:
+        res["load_after"] = loadavg()
+        res["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        return res
 
     # 2. hold back the last delivery hour
     last, last_files = last_delivery(files)
@@ -600,33 +612,35 @@ def render_markdown(meta: dict, results: list[dict]) -> str:
             f"{fmt_ratio(d['refresh_over_full'])} | "
             f"{fmt_ratio(d['grouping_over_scipy'])} | {d['peak_gb']:.2f} GB |"
         )
-    if len(results) >= 2:
-        lo, hi = results[0], results[-1]
-        data = ratio(hi["zone_bytes"], lo["zone_bytes"])
+    scaling = []
+    for key, label in (
+        ("generate", "generation"),
+        ("floor", "floor"),
+        ("full", "full rebuild"),
+        ("refresh", "refresh"),
+        ("grouping", "grouping step"),
+    ):
+        field = "group_users_s" if key == "grouping" else "seconds"
+        have = [r for r in results if r.get(key, {}).get(field)]
+        if len(have) >= 2:
+            lo, hi = have[0], have[-1]
+            scaling.append(
+                f"| {label} | {scale_label(lo['users'])} -> {scale_label(hi['users'])} | "
+                f"{fmt_ratio(ratio(hi['zone_bytes'], lo['zone_bytes']), 1)} | "
+                f"{fmt_ratio(ratio(hi[key][field], lo[key][field]), 1)} | "
+                f"{fmt_ratio(ratio(hi[key].get('peak_rss'), lo[key].get('peak_rss')), 1)} |"
+            )
+    if scaling:
         lines += [
             "",
-            f"Scaling from {scale_label(lo['users'])} to {scale_label(hi['users'])} "
-            f"users (data × {fmt_ratio(data, 1)}; target: cost ≤ {LINEAR_TARGET:g}×):",
+            f"## Scaling (target: cost at 500k ≤ {LINEAR_TARGET:g}x cost at 50k, data x10)",
             "",
-            "| step | cost ratio |",
-            "|---|---|",
+            "| step | scale factors | data x | cost x | peak memory x |",
+            "|---|---|---|---|---|",
+            *scaling,
         ]
-        for key, label in (
-            ("generate", "generation"),
-            ("floor", "floor"),
-            ("full", "full rebuild"),
-            ("refresh", "refresh"),
-        ):
-            lines.append(
-                f"| {label} | {fmt_ratio(ratio(hi.get(key, {}).get('seconds'), lo.get(key, {}).get('seconds')), 1)} |"
-            )
-        lines.append(
-            f"| grouping | {fmt_ratio(ratio(hi.get('grouping', {}).get('group_users_s'), lo.get('grouping', {}).get('group_users_s')), 1)} |"
-        )
-        lines.append(
-            f"| peak memory (build) | {fmt_ratio(ratio(hi.get('full', {}).get('peak_rss'), lo.get('full', {}).get('peak_rss')), 1)} |"
-        )
-    largest = results[-1] if results else None
+    built = [r for r in results if r.get("full", {}).get("models")]
+    largest = built[-1] if built else None
     if largest and largest.get("full", {}).get("models"):
         floor_tables = largest.get("floor", {}).get("tables", {})
         models = {m[1]: m[2] for m in largest["full"]["models"]}
@@ -714,6 +728,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reuse", action="store_true", help="reuse a zone generated earlier")
     p.add_argument("--keep", action="store_true", help="keep zones and warehouses")
     p.add_argument("--render-only", action="store_true")
+    p.add_argument(
+        "--generate-only", action="store_true", help="only generate (time and peak memory)"
+    )
     a = p.parse_args(argv)
     if a.step == "floor":
         step_floor(a.raw, a.db, a.json)
@@ -725,11 +742,22 @@ def main(argv: list[str] | None = None) -> int:
     if not a.render_only:
         for users in parse_scales(a.scales):
             res = run_scale(
-                users, a.days, a.seed, a.work, a.reps, a.reuse, log=lambda m: print(m, flush=True)
+                users,
+                a.days,
+                a.seed,
+                a.work,
+                a.reps,
+                a.reuse,
+                log=lambda m: print(m, flush=True),
+                generate_only=a.generate_only,
             )
             store = a.work / "results.json"
             results = json.loads(store.read_text()) if store.exists() else []
-            results = [r for r in results if (r["users"], r["days"]) != (users, a.days)]
+            keep = [r for r in results if (r["users"], r["days"]) != (users, a.days)]
+            if a.generate_only:  # keep an earlier full measurement of the same scale
+                old = [r for r in results if (r["users"], r["days"]) == (users, a.days)]
+                res = {**old[0], "generate": res["generate"]} if old else res
+            results = keep
             store.write_text(json.dumps(results + [res], indent=1))
             write_report(a.work, a.out)
             if not a.keep:
