@@ -97,6 +97,7 @@ KRI_NAMES = {
     "bonus_redemptions_by_promo_code": "Bonus redemptions by promo code",
     "payouts": "Payouts requested",
     "payout_usd": "Payout amount",
+    "alerts_by_strategy": "Alerts by strategy",
 }
 # Fraud chargebacks: a finding when the last 7 days exceed the 7 before by this much.
 CHARGEBACK_RISE = 0.5
