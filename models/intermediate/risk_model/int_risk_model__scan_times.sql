@@ -9,12 +9,13 @@ with bounds as (
 ),
 
 scans as (
-    select unnest(generate_series(
-        date_trunc('day', bounds.first_delivery_at)
-        + interval '{{ var("t_plus_1_scan_hour_utc") }} hours' + interval 1 day,
-        bounds.data_cutoff,
-        interval 1 day
-    )) as scan_at
+    select
+        unnest(generate_series(
+            date_trunc('day', bounds.first_delivery_at)
+            + interval '{{ var("t_plus_1_scan_hour_utc") }} hours' + interval 1 day,
+            bounds.data_cutoff,
+            interval 1 day
+        )) as scan_at
     from bounds
 )
 

@@ -1,3 +1,52 @@
+{%- set snapshot_columns = [
+    'user_id',
+    'scan_at',
+    'account_age_days',
+    'payment_attempts',
+    'declined_attempts',
+    'succeeded_attempts',
+    'suspicious_declines',
+    'small_attempts',
+    'topup_usd',
+    'distinct_cards',
+    'distinct_card_bins',
+    'distinct_card_countries',
+    'logins',
+    'failed_logins',
+    'password_resets',
+    'payout_methods_added',
+    'foreign_logins',
+    'devices_used',
+    'event_countries',
+    'payouts',
+    'payout_usd',
+    'payout_accounts',
+    'trades_sold',
+    'sold_usd',
+    'trades_bought',
+    'bought_usd',
+    'distinct_buyers',
+    'distinct_sellers',
+    'distinct_new_buyers',
+    'distinct_risky_buyers',
+    'mutual_counterparties',
+    'labelled_counterparties',
+    'bonus_redemptions',
+    'bonus_usd',
+    'fraud_chargebacks',
+    'confirmed_fraud_cases',
+    'false_positive_cases',
+    'takeover_reports',
+    'users_sharing_strong',
+    'users_sharing_ip',
+    'users_sharing_referral',
+    'linked_labelled_users',
+    'linked_risky_users',
+    'in_flagged_group',
+    'max_attempts_in_hour',
+    'max_failed_logins_in_hour',
+    'features_known_through',
+] -%}
 -- The training rows of the learned risk score: every real user at every daily scan, with the
 -- point-in-time features of that scan and the label as it stood when the label window closed: a
 -- fraud label of risk_labels (fraudulent chargeback, confirmed case, account-takeover report) that
@@ -28,15 +77,18 @@ labels as (
         min(labels.known_at) as label_known_at
     from windows
     inner join {{ ref('risk_labels') }} as labels
-        on windows.user_id = labels.user_id
-        and labels.is_fraud_label
-        and labels.label_at <= windows.label_window_closes_at
-        and labels.known_at <= windows.label_window_closes_at
+        on
+            windows.user_id = labels.user_id
+            and labels.is_fraud_label
+            and windows.label_window_closes_at >= labels.label_at
+            and windows.label_window_closes_at >= labels.known_at
     group by windows.user_id, windows.scan_at
 )
 
 select
-    snapshots.*,
+    {%- for column in snapshot_columns %}
+        snapshots.{{ column }},
+    {%- endfor %}
     windows.label_window_closes_at,
     windows.label_window_closes_at <= cutoff.data_cutoff as is_label_window_closed,
     labels.label_known_at is not null as is_fraud_label,

@@ -86,18 +86,18 @@ card_first_seen as (
     union all
     select
         user_id,
-        'bin',
+        'bin' as kind,
         card_bin,
-        min(visible_from)
+        min(visible_from) as scan_at
     from attempts
     where card_bin is not null
     group by user_id, card_bin
     union all
     select
         user_id,
-        'card_country',
+        'card_country' as kind,
         card_country,
-        min(visible_from)
+        min(visible_from) as scan_at
     from attempts
     where card_country is not null
     group by user_id, card_country
@@ -143,7 +143,7 @@ risky_payers as (
             {{ next_scan_at('greatest(known_at, label_at)', daily) }}
         from {{ ref('risk_labels') }}
         where label_type = 'fraudulent_chargeback'
-    )
+    ) as unioned
     group by user_id
 ),
 
@@ -211,9 +211,9 @@ event_first_seen as (
     union all
     select
         user_id,
-        'event_country',
+        'event_country' as kind,
         country_code,
-        min(visible_from)
+        min(visible_from) as scan_at
     from events
     where country_code is not null
     group by user_id, country_code
@@ -324,9 +324,9 @@ trade_increments as (
             visible_from,
             _batch_at,
             gross_amount_usd,
-            'buy'
+            'buy' as side
         from trades
-    )
+    ) as unioned
     group by user_id, scan_at
 ),
 
@@ -350,14 +350,14 @@ counterparty_first_seen as (
     union all
     select
         buyer_id,
-        'seller',
+        'seller' as kind,
         seller_id,
         visible_from
     from trade_pairs
     union all
     select
         seller_id,
-        'new_buyer',
+        'new_buyer' as kind,
         buyer_id,
         new_buyer_visible_from
     from trade_pairs
@@ -365,26 +365,26 @@ counterparty_first_seen as (
     union all
     select
         trade_pairs.seller_id,
-        'risky_buyer',
+        'risky_buyer' as kind,
         trade_pairs.buyer_id,
-        greatest(trade_pairs.visible_from, risky_payers.risky_from)
+        greatest(trade_pairs.visible_from, risky_payers.risky_from) as scan_at
     from trade_pairs
     inner join risky_payers on trade_pairs.buyer_id = risky_payers.user_id
     union all
     select
-        forward.buyer_id,
-        'mutual',
-        forward.seller_id,
-        greatest(forward.visible_from, backward.visible_from)
-    from trade_pairs as forward
-    inner join trade_pairs as backward
-        on forward.buyer_id = backward.seller_id and forward.seller_id = backward.buyer_id
+        outbound.buyer_id,
+        'mutual' as kind,
+        outbound.seller_id,
+        greatest(outbound.visible_from, inbound.visible_from) as scan_at
+    from trade_pairs as outbound
+    inner join trade_pairs as inbound
+        on outbound.buyer_id = inbound.seller_id and outbound.seller_id = inbound.buyer_id
     union all
     select
         pairs.user_id,
-        'labelled_counterparty',
+        'labelled_counterparty' as kind,
         pairs.counterparty_id,
-        min(greatest(pairs.visible_from, labelled_users.labelled_from))
+        min(greatest(pairs.visible_from, labelled_users.labelled_from)) as scan_at
     from (
         select
             buyer_id as user_id,
@@ -473,9 +473,10 @@ link_pairs as (
         mine.hub_from as linked_until
     from usable_links as mine
     inner join usable_links as theirs
-        on mine.identifier_type = theirs.identifier_type
-        and mine.identifier = theirs.identifier
-        and mine.user_id <> theirs.user_id
+        on
+            mine.identifier_type = theirs.identifier_type
+            and mine.identifier = theirs.identifier
+            and mine.user_id <> theirs.user_id
 ),
 
 -- intervals during which another user counts, per kind of count
@@ -491,8 +492,8 @@ pair_intervals as (
     select
         link_pairs.user_id,
         link_pairs.other_user_id,
-        'linked_labelled_users',
-        greatest(link_pairs.linked_from, labelled_users.labelled_from),
+        'linked_labelled_users' as kind,
+        greatest(link_pairs.linked_from, labelled_users.labelled_from) as starts_at,
         link_pairs.linked_until
     from link_pairs
     inner join labelled_users on link_pairs.other_user_id = labelled_users.user_id
@@ -501,8 +502,8 @@ pair_intervals as (
     select
         link_pairs.user_id,
         link_pairs.other_user_id,
-        'linked_risky_users',
-        greatest(link_pairs.linked_from, risky_payers.risky_from),
+        'linked_risky_users' as kind,
+        greatest(link_pairs.linked_from, risky_payers.risky_from) as starts_at,
         link_pairs.linked_until
     from link_pairs
     inner join risky_payers on link_pairs.other_user_id = risky_payers.user_id
@@ -531,10 +532,10 @@ pair_deltas as (
             other_user_id,
             kind,
             ends_at,
-            -1
+            -1 as delta
         from pair_intervals
         where ends_at is not null and starts_at < ends_at
-    )
+    ) as unioned
     group by all
 ),
 
@@ -564,7 +565,7 @@ link_changes as (
         kind,
         scan_at,
         sum(case when is_linked and not was_linked then 1 when was_linked and not is_linked then -1 else 0 end)
-            as change
+            as count_change
     from pair_states
     group by all
 ),
@@ -574,10 +575,10 @@ group_flags as (
     select
         members.user_id,
         'in_flagged_group' as kind,
-        {{ next_scan_at('min(groups.condition_met_at)', daily) }} as scan_at,
-        1 as change
-    from {{ ref('strat_groups') }} as groups
-    inner join {{ ref('risk_group_members') }} as members on groups.entity_id = members.group_id
+        {{ next_scan_at('min(flagged_groups.condition_met_at)', daily) }} as scan_at,
+        1 as count_change
+    from {{ ref('strat_groups') }} as flagged_groups
+    inner join {{ ref('risk_group_members') }} as members on flagged_groups.entity_id = members.group_id
     group by members.user_id
 ),
 
@@ -587,40 +588,40 @@ count_increments as (
         user_id,
         kind,
         scan_at,
-        sum(change) as change
+        sum(count_change) as count_change
     from (
         select
             user_id,
             kind,
             scan_at,
-            1 as change
+            1 as count_change
         from card_first_seen
         union all
         select
             user_id,
             kind,
             scan_at,
-            1
+            1 as count_change
         from event_first_seen
         union all
         select
             user_id,
             kind,
             scan_at,
-            1
+            1 as count_change
         from payout_first_seen
         union all
         select
             user_id,
             kind,
             scan_at,
-            1
+            1 as count_change
         from counterparty_first_seen
         union all
         select * from link_changes
         union all
         select * from group_flags
-    )
+    ) as unioned
     group by all
 ),
 
@@ -628,24 +629,24 @@ count_pivot as (
     select
         user_id,
         scan_at,
-        coalesce(sum(change) filter (where kind = 'card'), 0) as distinct_cards,
-        coalesce(sum(change) filter (where kind = 'bin'), 0) as distinct_card_bins,
-        coalesce(sum(change) filter (where kind = 'card_country'), 0) as distinct_card_countries,
-        coalesce(sum(change) filter (where kind = 'device'), 0) as devices_used,
-        coalesce(sum(change) filter (where kind = 'event_country'), 0) as event_countries,
-        coalesce(sum(change) filter (where kind = 'payout_account'), 0) as payout_accounts,
-        coalesce(sum(change) filter (where kind = 'buyer'), 0) as distinct_buyers,
-        coalesce(sum(change) filter (where kind = 'seller'), 0) as distinct_sellers,
-        coalesce(sum(change) filter (where kind = 'new_buyer'), 0) as distinct_new_buyers,
-        coalesce(sum(change) filter (where kind = 'risky_buyer'), 0) as distinct_risky_buyers,
-        coalesce(sum(change) filter (where kind = 'mutual'), 0) as mutual_counterparties,
-        coalesce(sum(change) filter (where kind = 'labelled_counterparty'), 0) as labelled_counterparties,
-        coalesce(sum(change) filter (where kind = 'users_sharing_strong'), 0) as users_sharing_strong,
-        coalesce(sum(change) filter (where kind = 'users_sharing_ip'), 0) as users_sharing_ip,
-        coalesce(sum(change) filter (where kind = 'users_sharing_referral'), 0) as users_sharing_referral,
-        coalesce(sum(change) filter (where kind = 'linked_labelled_users'), 0) as linked_labelled_users,
-        coalesce(sum(change) filter (where kind = 'linked_risky_users'), 0) as linked_risky_users,
-        coalesce(sum(change) filter (where kind = 'in_flagged_group'), 0) as in_flagged_group
+        coalesce(sum(count_change) filter (where kind = 'card'), 0) as distinct_cards,
+        coalesce(sum(count_change) filter (where kind = 'bin'), 0) as distinct_card_bins,
+        coalesce(sum(count_change) filter (where kind = 'card_country'), 0) as distinct_card_countries,
+        coalesce(sum(count_change) filter (where kind = 'device'), 0) as devices_used,
+        coalesce(sum(count_change) filter (where kind = 'event_country'), 0) as event_countries,
+        coalesce(sum(count_change) filter (where kind = 'payout_account'), 0) as payout_accounts,
+        coalesce(sum(count_change) filter (where kind = 'buyer'), 0) as distinct_buyers,
+        coalesce(sum(count_change) filter (where kind = 'seller'), 0) as distinct_sellers,
+        coalesce(sum(count_change) filter (where kind = 'new_buyer'), 0) as distinct_new_buyers,
+        coalesce(sum(count_change) filter (where kind = 'risky_buyer'), 0) as distinct_risky_buyers,
+        coalesce(sum(count_change) filter (where kind = 'mutual'), 0) as mutual_counterparties,
+        coalesce(sum(count_change) filter (where kind = 'labelled_counterparty'), 0) as labelled_counterparties,
+        coalesce(sum(count_change) filter (where kind = 'users_sharing_strong'), 0) as users_sharing_strong,
+        coalesce(sum(count_change) filter (where kind = 'users_sharing_ip'), 0) as users_sharing_ip,
+        coalesce(sum(count_change) filter (where kind = 'users_sharing_referral'), 0) as users_sharing_referral,
+        coalesce(sum(count_change) filter (where kind = 'linked_labelled_users'), 0) as linked_labelled_users,
+        coalesce(sum(count_change) filter (where kind = 'linked_risky_users'), 0) as linked_risky_users,
+        coalesce(sum(count_change) filter (where kind = 'in_flagged_group'), 0) as in_flagged_group
     from count_increments
     group by user_id, scan_at
 ),
@@ -704,7 +705,7 @@ known_increments as (
             scan_at,
             known_at
         from known_labels
-    )
+    ) as unioned
     group by user_id, scan_at
 ),
 

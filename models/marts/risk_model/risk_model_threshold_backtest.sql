@@ -3,7 +3,10 @@
 -- precision, recall and friction - and what it adds to the rule strategies (users they do not
 -- already cover, and the labelled fraudsters among them). Same shape as risk_strategy_backtest.
 with scores as (
-    select user_id, score from {{ ref('risk_user_scores') }}
+    select
+        user_id,
+        score
+    from {{ ref('risk_user_scores') }}
 ),
 
 labelled as (
@@ -62,7 +65,7 @@ select
     count(population.user_id) as users_alerted,
     count(population.user_id) filter (where population.is_labelled_fraud_user) as labelled_fraud_alerted,
     count(population.user_id) filter (where population.is_labelled_fraud_user)
-    / nullif(count(population.user_id), 0) as precision,
+    / nullif(count(population.user_id), 0) as precision,  -- noqa: RF04
     count(population.user_id) filter (where population.is_labelled_fraud_user)
     / nullif(min(totals.labelled_fraud_users), 0) as recall,
     count(population.user_id) filter (where not population.is_labelled_fraud_user) as unlabelled_users_alerted,
@@ -83,5 +86,5 @@ select
     ) / nullif(min(totals.labelled_fraud_users), 0) as rules_and_model_recall
 from grid
 cross join totals
-left join population on population.score >= grid.threshold
+left join population on grid.threshold <= population.score
 group by grid.threshold

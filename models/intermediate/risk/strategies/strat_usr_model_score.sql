@@ -7,7 +7,7 @@ with crossings as (
         scores.*,
         row_number() over (partition by scores.user_id order by scores.scored_at) as crossing
     from {{ ref('int_risk_model__scores') }} as scores
-    where scores.score >= {{ var('risk_model_alert_threshold', 0.95) }}
+    where scores.score >= {{ var('risk_model_alert_threshold', 0.9) }}
 )
 
 select
