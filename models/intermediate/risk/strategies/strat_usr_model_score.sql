@@ -1,12 +1,22 @@
 -- The learned risk score as a strategy: a user whose score at a daily scan reaches var
 -- risk_model_alert_threshold (chosen from marts.risk_model_threshold_backtest), raised at the first
--- such scan, with the features that pushed the score up. The scan is on the T+1 cadence and uses
--- only records delivered by then, so replaying the deliveries raises the same alerts.
-with crossings as (
+-- such scan, with the features that pushed the score up. Only scores of a champion that proved
+-- itself count: its PR-AUC on its validation week reached var risk_model_strategy_min_pr_auc (the
+-- first models, trained on a few weeks, are confident and wrong too often to act on). The scan is
+-- on the T+1 cadence and uses only records delivered by then, so replaying the deliveries raises
+-- the same alerts.
+with trusted_models as (
+    select model_version
+    from {{ ref('int_risk_model__registry') }}
+    where challenger_pr_auc >= {{ var('risk_model_strategy_min_pr_auc', 0.8) }}
+),
+
+crossings as (
     select
         scores.*,
         row_number() over (partition by scores.user_id order by scores.scored_at) as crossing
     from {{ ref('int_risk_model__scores') }} as scores
+    inner join trusted_models on scores.model_version = trusted_models.model_version
     where scores.score >= {{ var('risk_model_alert_threshold', 0.9) }}
 )
 
