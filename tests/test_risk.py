@@ -107,7 +107,12 @@ def earlier_warehouse(generated_zone, tmp_path_factory) -> Path:
             os.symlink(path, target)
     workdir = tmp_path_factory.mktemp("earlier_build")
     warehouse = workdir / "warehouse.duckdb"
-    run_dbt(["build", "--select", "+risk_group_members"], earlier, warehouse, workdir / "target")
+    run_dbt(
+        ["build", "--select", "+risk_group_members", "+risk_groups"],
+        earlier,
+        warehouse,
+        workdir / "target",
+    )
     return warehouse
 
 
