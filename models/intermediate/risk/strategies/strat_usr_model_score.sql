@@ -17,7 +17,7 @@ crossings as (
         row_number() over (partition by scores.user_id order by scores.scored_at) as crossing
     from {{ ref('int_risk_model__scores') }} as scores
     inner join trusted_models on scores.model_version = trusted_models.model_version
-    where scores.score >= {{ var('risk_model_alert_threshold', 0.9) }}
+    where scores.score >= {{ var('risk_model_alert_threshold', 0.95) }}
 )
 
 select
