@@ -158,3 +158,11 @@ def test_render_markdown_reports_ratios_and_scaling():
     assert "| full rebuild | 50k -> 500k |" in text
     assert "## Slowest models, full rebuild (500k users)" in text
     assert "| app/users | csv | 10 | 1.00 s | 3.00 s | 3.0 |" in text
+
+
+def test_model_group():
+    assert bench.model_group("base_app__users").startswith("base")
+    assert bench.model_group("stg_app__users") == "staging"
+    assert bench.model_group("int_risk_model__scores").startswith("risk model")
+    assert bench.model_group("int_risk__graph_edges") == "intermediate"
+    assert bench.model_group("dim_users") == "marts and audit"
