@@ -108,7 +108,14 @@ def earlier_warehouse(generated_zone, tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("earlier_build")
     warehouse = workdir / "warehouse.duckdb"
     run_dbt(
-        ["build", "--select", "+risk_group_members", "+risk_groups"],
+        [
+            "build",
+            "--select",
+            "+risk_group_members",
+            "+risk_groups",
+            "--indirect-selection",
+            "cautious",
+        ],
         earlier,
         warehouse,
         workdir / "target",

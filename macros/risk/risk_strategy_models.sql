@@ -8,6 +8,7 @@
         'strat_usr_mule_cashout',
         'strat_usr_blocklist_hit',
         'strat_groups',
+        'strat_usr_model_score',
     ]) }}
 {%- endmacro %}
 
