@@ -24,7 +24,7 @@ DEMO_USERS ?= 20000
 DEMO_DAYS ?= 90
 DEMO_SEED ?= 7
 
-.PHONY: help setup demo test lint build refresh rebuild ui clean-data
+.PHONY: help setup demo test lint build refresh rebuild ui clean-data bench spark-check
 
 help:
 	@echo "make demo   set up, generate sample data, build + test the warehouse, print a summary"
@@ -35,6 +35,8 @@ help:
 	@echo "make rebuild  T+1 job through Dagster: every model from scratch, publish SERVING_PATH, reports"
 	@echo "make ui     Dagster UI on http://$(DAGSTER_HOST):$(DAGSTER_PORT) (Ctrl-C stops it)"
 	@echo "make lint   sqlfluff + ruff"
+	@echo "make bench  benchmarks at 50k/200k/500k users (long), results in bench/results.md"
+	@echo "make spark-check  staging and key marts on local Spark, compared with DuckDB"
 
 # The stamp is newer than the lock file once the venv matches it, so a second run does nothing.
 setup: $(VENV)/.synced
@@ -92,3 +94,18 @@ lint: setup
 
 clean-data:
 	rm -rf data target logs
+
+# Benchmarks at 50k, 200k and 500k users x 90 days (long: hours); results in bench/results.md.
+# Smaller: make bench BENCH_ARGS="--scales 10k,50k".
+bench: setup
+	$(PYTHON) bench/run.py $(BENCH_ARGS)
+
+# The same staging and key marts on a local Spark session (dbt-spark, Java 17), compared with the
+# DuckDB build; Spark lives in its own venv so the warehouse's lock stays untouched.
+.venv-spark/.synced: spark/requirements.txt
+	@test -x .venv-spark/bin/python || python3 -m venv .venv-spark
+	.venv-spark/bin/python -m pip install --quiet --disable-pip-version-check -r spark/requirements.txt
+	@touch $@
+
+spark-check: setup .venv-spark/.synced
+	.venv-spark/bin/python spark/check.py $(SPARK_ARGS)
