@@ -597,6 +597,16 @@ def render_markdown(meta: dict, results: list[dict]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        if "full" not in r:
+            gen = r.get("generate", {})
+            lines.append(
+                f"| {scale_label(r['users'])} x {r['days']} | {r['zone_bytes'] / 2**30:.2f} GB, "
+                f"{sum(r['raw_rows'].values()):,} rows | {r['files']:,} | "
+                f"{fmt_s(gen.get('seconds'))} | generation only | | | | "
+                f"{fmt_gb(gen.get('peak_rss'))} / - / - | {r.get('load_before')} -> "
+                f"{r.get('load_after')} |"
+            )
+            continue
         g = r.get("grouping", {})
         gen, full, ref = r.get("generate", {}), r.get("full", {}), r.get("refresh", {})
         lines.append(
@@ -619,6 +629,8 @@ def render_markdown(meta: dict, results: list[dict]) -> str:
         "|---|---|---|---|---|",
     ]
     for r in results:
+        if "full" not in r:
+            continue
         d = derived(r)
         lines.append(
             f"| {scale_label(r['users'])} | {fmt_ratio(d['full_over_floor'], 1)} | "
@@ -635,6 +647,9 @@ def render_markdown(meta: dict, results: list[dict]) -> str:
     ):
         field = "group_users_s" if key == "grouping" else "seconds"
         have = [r for r in results if r.get(key, {}).get(field)]
+        by_users = {r["users"]: r for r in have}
+        if 50_000 in by_users and 500_000 in by_users:  # the ratio when both exist
+            have = [by_users[50_000], by_users[500_000]]
         if len(have) >= 2:
             lo, hi = have[0], have[-1]
             scaling.append(

@@ -154,7 +154,8 @@ def test_render_markdown_reports_ratios_and_scaling():
     # a scale factor measured for generation only does not hide the others' scaling
     gen_only = {k: v for k, v in result(1_000_000, 20).items() if k not in ("full", "refresh")}
     text = bench.render_markdown(meta, [result(50_000, 1), result(500_000, 10), gen_only])
-    assert "| generation | 50k -> 1000k | 20.0 | 20.0 | 1.0 |" in text
+    assert "| generation | 50k -> 500k | 10.0 | 10.0 | 1.0 |" in text  # the issue's pair
+    assert "| 1000k x 90 | 20.00 GB, 200 rows | 100 | 200.0 s | generation only |" in text
     assert "| full rebuild | 50k -> 500k |" in text
     assert "## Slowest models, full rebuild (500k users)" in text
     assert "| app/users | csv | 10 | 1.00 s | 3.00 s | 3.0 |" in text
