@@ -16,11 +16,14 @@ import pytest
 from conftest import PROJECT_DIR
 
 PYTHON = sys.executable
+_PARSED: list[Path] = []  # each test module imports the fixture: parse once per session anyway
 
 
 @pytest.fixture(scope="session")
 def dbt_target(tmp_path_factory) -> Path:
     """A dbt target directory holding a freshly parsed manifest."""
+    if _PARSED:
+        return _PARSED[0]
     target = tmp_path_factory.mktemp("dagster_target")
     environment = {**os.environ, "DBT_TARGET_PATH": str(target)}
     environment.pop("DAGSTER_HOME", None)
@@ -30,6 +33,7 @@ def dbt_target(tmp_path_factory) -> Path:
         env={**environment, "DBT_PROFILES_DIR": str(PROJECT_DIR)},
         check=True,
     )
+    _PARSED.append(target)
     return target
 
 

@@ -66,12 +66,16 @@ FLOATS = ("DOUBLE", "FLOAT", "REAL")
 
 
 def compare(
-    left: Path, right: Path, schemas=COMPARED_SCHEMAS, float_tolerance: float | None = None
+    left: Path,
+    right: Path,
+    schemas=COMPARED_SCHEMAS,
+    float_tolerance: float | None = None,
+    ignore_columns: tuple[str, ...] = (),
 ) -> dict[str, str]:
-    """Tables that differ between two warehouses (as multisets of rows, `_run_*` columns left
-    out), with a short reason; an empty dict when they are identical. With `float_tolerance`,
-    DOUBLE and REAL values need only agree to that relative tolerance (a sum of floating-point
-    numbers depends on the order DuckDB's threads add them in)."""
+    """Tables that differ between two warehouses (as multisets of rows, `_run_*` columns and
+    `ignore_columns` left out), with a short reason; an empty dict when they are identical. With
+    `float_tolerance`, DOUBLE and REAL values need only agree to that relative tolerance (a sum of
+    floating-point numbers depends on the order DuckDB's threads add them in)."""
     differences: dict[str, str] = {}
     with duckdb.connect() as connection:
         connection.execute(f"attach '{left}' as l (read_only)")
@@ -93,7 +97,7 @@ def compare(
                     " order by ordinal_position",
                     [schema, name],
                 ).fetchall()
-                if not column.startswith("_run_")
+                if not column.startswith("_run_") and column not in ignore_columns
             ]
             floats = [i for i, (_, data_type) in enumerate(columns) if data_type in FLOATS]
             if float_tolerance and floats:
