@@ -29,9 +29,24 @@ PAYOUT_STATUS = ["paid", "rejected", "pending"]
 PROMO_CODES = ["WELCOME10", "REFER20", "SPRING5"]
 PROMO_USD = [10.0, 20.0, 5.0]
 # local units of a "promo dollar", per currency (a marketing price list, not an FX rate)
-PROMO_UNITS = np.asarray([{"USD": 1, "EUR": 1, "GBP": 1, "JPY": 150, "KWD": 0.3, "BRL": 5,
-                           "INR": 80, "CAD": 1.5, "AUD": 1.5, "MXN": 20}[c]
-                          for c in ref.CURRENCY_CODES], dtype=float)
+PROMO_UNITS = np.asarray(
+    [
+        {
+            "USD": 1,
+            "EUR": 1,
+            "GBP": 1,
+            "JPY": 150,
+            "KWD": 0.3,
+            "BRL": 5,
+            "INR": 80,
+            "CAD": 1.5,
+            "AUD": 1.5,
+            "MXN": 20,
+        }[c]
+        for c in ref.CURRENCY_CODES
+    ],
+    dtype=float,
+)
 INSTALL_SIGNUP, INSTALL_ANON, INSTALL_REINSTALL, INSTALL_ATTACKER = range(4)
 
 
@@ -81,28 +96,82 @@ class Sim:
     def __init__(self, ctx: Ctx, pop: Population):
         self.ctx, self.pop, self.rng = ctx, pop, ctx.rng
         n = pop.n
-        self.events = Acc(user=np.int64, anon=np.int64, etype=np.int64, t=np.int64,
-                          device=np.int64, ip=np.int64, country=np.int64, tz=np.int64,
-                          listing=np.int64, aux=np.int64)
-        self.installs = Acc(anon=np.int64, user=np.int64, t=np.int64, device=np.int64,
-                            ip=np.int64,
-                            tz=np.int64, country=np.int64, channel=np.int64, kind=np.int64,
-                            partner=np.int64)
-        self.payments = Acc(user=np.int64, t=np.int64, amount=np.int64, cur=np.int64,
-                            purpose=np.int64, card=np.int64, status=np.int64,
-                            decline=np.int64, cb_reason=np.int64, cb_delay=float,
-                            risk=np.int64)
-        self.trades = Acc(buyer=np.int64, seller=np.int64, listing=np.int64, t=np.int64,
-                          price=np.int64, qty=np.int64, cur=np.int64, fee=np.int64)
-        self.payouts = Acc(user=np.int64, t=np.int64, amount=np.int64, cur=np.int64,
-                           account=np.int64, status=np.int64, risk=np.int64)
-        self.redemptions = Acc(user=np.int64, t=np.int64, code=np.int64, amount=np.int64,
-                               cur=np.int64)
+        self.events = Acc(
+            user=np.int64,
+            anon=np.int64,
+            etype=np.int64,
+            t=np.int64,
+            device=np.int64,
+            ip=np.int64,
+            country=np.int64,
+            tz=np.int64,
+            listing=np.int64,
+            aux=np.int64,
+        )
+        self.installs = Acc(
+            anon=np.int64,
+            user=np.int64,
+            t=np.int64,
+            device=np.int64,
+            ip=np.int64,
+            tz=np.int64,
+            country=np.int64,
+            channel=np.int64,
+            kind=np.int64,
+            partner=np.int64,
+        )
+        self.payments = Acc(
+            user=np.int64,
+            t=np.int64,
+            amount=np.int64,
+            cur=np.int64,
+            purpose=np.int64,
+            card=np.int64,
+            status=np.int64,
+            decline=np.int64,
+            cb_reason=np.int64,
+            cb_delay=float,
+            risk=np.int64,
+        )
+        self.trades = Acc(
+            buyer=np.int64,
+            seller=np.int64,
+            listing=np.int64,
+            t=np.int64,
+            price=np.int64,
+            qty=np.int64,
+            cur=np.int64,
+            fee=np.int64,
+        )
+        self.payouts = Acc(
+            user=np.int64,
+            t=np.int64,
+            amount=np.int64,
+            cur=np.int64,
+            account=np.int64,
+            status=np.int64,
+            risk=np.int64,
+        )
+        self.redemptions = Acc(
+            user=np.int64, t=np.int64, code=np.int64, amount=np.int64, cur=np.int64
+        )
         self.changes = Acc(user=np.int64, t=np.int64, field=object, value=object)
-        self.tickets = Acc(user=np.int64, t=np.int64, category=np.int64, resolved=np.int64,
-                           resolution=object, csat=np.int64)
-        self.cases = Acc(user=np.int64, t=np.int64, closed=np.int64, source=object,
-                         outcome=object, typology=object)
+        self.tickets = Acc(
+            user=np.int64,
+            t=np.int64,
+            category=np.int64,
+            resolved=np.int64,
+            resolution=object,
+            csat=np.int64,
+        )
+        self.cases = Acc(
+            user=np.int64,
+            t=np.int64,
+            closed=np.int64,
+            source=object,
+            outcome=object,
+            typology=object,
+        )
         self.forced = Acc(kind=object, index=np.int64, score=np.int64)  # risk overrides
         self.anon_next = n  # handles 0..n-1 are the signup installs
         self.reinstall_at = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
@@ -124,8 +193,11 @@ class Sim:
     def device_at(self, user: np.ndarray, t: np.ndarray) -> np.ndarray:
         pop, rng = self.pop, self.rng
         user = np.asarray(user, dtype=np.int64)
-        dev = np.where((rng.random(user.size) < 0.15) & (pop.dev_secondary[user] >= 0),
-                       pop.dev_secondary[user], pop.dev_primary[user])
+        dev = np.where(
+            (rng.random(user.size) < 0.15) & (pop.dev_secondary[user] >= 0),
+            pop.dev_secondary[user],
+            pop.dev_primary[user],
+        )
         after = np.asarray(t) >= self.reinstall_at[user]
         return np.where(after, self.reinstall_device[user], dev)
 
@@ -133,11 +205,15 @@ class Sim:
         pop, rng = self.pop, self.rng
         user = np.asarray(user, dtype=np.int64)
         r = rng.random(user.size)
-        ip = np.where(r < 0.55, pop.home_ip[user], np.where(
-            pop.nat_ip[user] >= 0, pop.nat_ip[user], pop.home_ip[user]))
+        ip = np.where(
+            r < 0.55,
+            pop.home_ip[user],
+            np.where(pop.nat_ip[user] >= 0, pop.nat_ip[user], pop.home_ip[user]),
+        )
         other = r >= 0.88
         ip[other] = (rng.integers(24, 220, int(other.sum())) << 24) + rng.integers(
-            0, 1 << 24, int(other.sum()))
+            0, 1 << 24, int(other.sum())
+        )
         return ip
 
     def user_event(self, user, etype, t, aux=-1, listing=-1, device=None, ip=None, anon=None):
@@ -145,18 +221,45 @@ class Sim:
         t = np.broadcast_to(np.asarray(t, dtype=np.int64), user.shape)
         pop = self.pop
         return self.events.add(
-            user=user, anon=self.anon_at(user, t) if anon is None else anon, etype=etype, t=t,
+            user=user,
+            anon=self.anon_at(user, t) if anon is None else anon,
+            etype=etype,
+            t=t,
             device=self.device_at(user, t) if device is None else device,
-            ip=self.ip_for(user) if ip is None else ip, country=pop.country[user],
-            tz=pop.tz[user], listing=listing, aux=aux)
+            ip=self.ip_for(user) if ip is None else ip,
+            country=pop.country[user],
+            tz=pop.tz[user],
+            listing=listing,
+            aux=aux,
+        )
 
     def times_between(self, lo, hi, tz) -> np.ndarray:
-        return sample_activity_times(self.rng, np.asarray(lo), np.asarray(hi), np.asarray(tz),
-                                     self.ctx.tzt, np.asarray(ref.DIURNAL), ref.WEEKEND_BOOST)
+        return sample_activity_times(
+            self.rng,
+            np.asarray(lo),
+            np.asarray(hi),
+            np.asarray(tz),
+            self.ctx.tzt,
+            np.asarray(ref.DIURNAL),
+            ref.WEEKEND_BOOST,
+        )
 
-    def card_payment(self, user, t, amount, cur, card, purpose=0, p_decline=0.05,
-                     decline_p=(0.55, 0.12, 0.0, 0.08, 0.25), p_fail=0.008, cb_reason=-1,
-                     cb_delay=0.0, risk=0, p_cb=0.0):
+    def card_payment(
+        self,
+        user,
+        t,
+        amount,
+        cur,
+        card,
+        purpose=0,
+        p_decline=0.05,
+        decline_p=(0.55, 0.12, 0.0, 0.08, 0.25),
+        p_fail=0.008,
+        cb_reason=-1,
+        cb_delay=0.0,
+        risk=0,
+        p_cb=0.0,
+    ):
         """Append payment attempts; returns (indices, succeeded mask)."""
         rng = self.rng
         user = np.atleast_1d(np.asarray(user, dtype=np.int64))
@@ -166,9 +269,19 @@ class Sim:
         dp = np.asarray(decline_p, dtype=float)
         decline = np.where(status == 1, rng.choice(5, n, p=dp / dp.sum()), -1)
         reason = np.where((status == 0) & (rng.random(n) < p_cb), cb_reason, -1)
-        idx = self.payments.add(user=user, t=t, amount=amount, cur=cur, purpose=purpose,
-                                card=card, status=status, decline=decline, cb_reason=reason,
-                                cb_delay=cb_delay, risk=risk)
+        idx = self.payments.add(
+            user=user,
+            t=t,
+            amount=amount,
+            cur=cur,
+            purpose=purpose,
+            card=card,
+            status=status,
+            decline=decline,
+            cb_reason=reason,
+            cb_delay=cb_delay,
+            risk=risk,
+        )
         return idx, status == 0
 
     # ================================================================== installs, sessions
@@ -188,45 +301,95 @@ class Sim:
         pop, rng, ctx = self.pop, self.rng, self.ctx
         n = pop.n
         r = rng.random(n)
-        gap = np.where(r < 0.55, rng.uniform(60, 1800, n),
-                       np.where(r < 0.85, rng.uniform(1800, DAY, n), rng.uniform(DAY, 6 * DAY, n)))
+        gap = np.where(
+            r < 0.55,
+            rng.uniform(60, 1800, n),
+            np.where(r < 0.85, rng.uniform(1800, DAY, n), rng.uniform(DAY, 6 * DAY, n)),
+        )
         first_open = pop.created - gap.astype(np.int64)
         early = first_open < ctx.t0 + 1
-        first_open[early] = ctx.t0 + 1 + (rng.random(int(early.sum())) *
-                                          (pop.created[early] - ctx.t0 - 2)).astype(np.int64)
+        first_open[early] = (
+            ctx.t0
+            + 1
+            + (rng.random(int(early.sum())) * (pop.created[early] - ctx.t0 - 2)).astype(np.int64)
+        )
         first_open = np.minimum(first_open, pop.created - 30)
         self.first_open = first_open
         users = np.arange(n)
-        self.installs.add(anon=users, user=users, t=first_open, device=pop.signup_device,
-                          ip=pop.signup_ip, tz=pop.tz, country=pop.country,
-                          channel=pop.intended_channel, kind=INSTALL_SIGNUP,
-                          partner=pop.affiliate_partner)
+        self.installs.add(
+            anon=users,
+            user=users,
+            t=first_open,
+            device=pop.signup_device,
+            ip=pop.signup_ip,
+            tz=pop.tz,
+            country=pop.country,
+            channel=pop.intended_channel,
+            kind=INSTALL_SIGNUP,
+            partner=pop.affiliate_partner,
+        )
         # the install's opens before signup (user_id is null until the signup)
-        self.events.add(user=-1, anon=users, etype=ref.EV_APP_OPEN, t=first_open,
-                        device=pop.signup_device, ip=pop.signup_ip, country=pop.country,
-                        tz=pop.tz, aux=rng.integers(0, 4, n))
+        self.events.add(
+            user=-1,
+            anon=users,
+            etype=ref.EV_APP_OPEN,
+            t=first_open,
+            device=pop.signup_device,
+            ip=pop.signup_ip,
+            country=pop.country,
+            tz=pop.tz,
+            aux=rng.integers(0, 4, n),
+        )
         extra = rng.choice([0, 0, 1, 2], n)
         owner = split_counts(extra)
-        t_extra = first_open[owner] + (rng.random(owner.size) *
-                                       (pop.created[owner] - first_open[owner])).astype(np.int64)
-        self.events.add(user=-1, anon=owner, etype=ref.EV_APP_OPEN, t=t_extra,
-                        device=pop.signup_device[owner], ip=pop.signup_ip[owner],
-                        country=pop.country[owner], tz=pop.tz[owner],
-                        aux=rng.integers(0, 4, owner.size))
+        t_extra = first_open[owner] + (
+            rng.random(owner.size) * (pop.created[owner] - first_open[owner])
+        ).astype(np.int64)
+        self.events.add(
+            user=-1,
+            anon=owner,
+            etype=ref.EV_APP_OPEN,
+            t=t_extra,
+            device=pop.signup_device[owner],
+            ip=pop.signup_ip[owner],
+            country=pop.country[owner],
+            tz=pop.tz[owner],
+            aux=rng.integers(0, 4, owner.size),
+        )
         # browsing before signing up
         nv = rng.poisson(0.8, n)
         owner = split_counts(nv)
-        t_view = first_open[owner] + 20 + (rng.random(owner.size) * np.maximum(
-            pop.created[owner] - first_open[owner] - 40, 1)).astype(np.int64)
-        self.events.add(user=-1, anon=owner, etype=ref.EV_LISTING_VIEWED, t=t_view,
-                        device=pop.signup_device[owner], ip=pop.signup_ip[owner],
-                        country=pop.country[owner], tz=pop.tz[owner],
-                        listing=self.random_listings(owner.size),
-                        aux=rng.integers(0, 4, owner.size))
+        t_view = (
+            first_open[owner]
+            + 20
+            + (
+                rng.random(owner.size) * np.maximum(pop.created[owner] - first_open[owner] - 40, 1)
+            ).astype(np.int64)
+        )
+        self.events.add(
+            user=-1,
+            anon=owner,
+            etype=ref.EV_LISTING_VIEWED,
+            t=t_view,
+            device=pop.signup_device[owner],
+            ip=pop.signup_ip[owner],
+            country=pop.country[owner],
+            tz=pop.tz[owner],
+            listing=self.random_listings(owner.size),
+            aux=rng.integers(0, 4, owner.size),
+        )
         # the signup itself carries user_id and the install's anonymous_id
         self.signup_event = self.events.add(
-            user=users, anon=users, etype=ref.EV_SIGNUP, t=pop.created, device=pop.signup_device,
-            ip=pop.signup_ip, country=pop.country, tz=pop.tz, aux=rng.integers(0, 4, n))
+            user=users,
+            anon=users,
+            etype=ref.EV_SIGNUP,
+            t=pop.created,
+            device=pop.signup_device,
+            ip=pop.signup_ip,
+            country=pop.country,
+            tz=pop.tz,
+            aux=rng.integers(0, 4, n),
+        )
 
     def _anonymous_installs(self) -> None:
         """Installs that never sign up (they still have touchpoints and app opens)."""
@@ -235,8 +398,9 @@ class Sim:
         anon = self.new_anon(k)
         w = np.array([c[1] for c in ref.COUNTRIES])
         country = rng.choice(len(ref.COUNTRIES), k, p=w / w.sum())
-        tz = np.array([ctx.tzt.index[ref.COUNTRIES[c][3][0][0]] for c in country.tolist()],
-                      dtype=np.int64)
+        tz = np.array(
+            [ctx.tzt.index[ref.COUNTRIES[c][3][0][0]] for c in country.tolist()], dtype=np.int64
+        )
         t = self.times_between(np.full(k, ctx.t0 + 1), np.full(k, ctx.t_end - 60), tz)
         dev = pop.devices.new(k)
         ip = (rng.integers(24, 220, k) << 24) + rng.integers(0, 1 << 24, k)
@@ -244,32 +408,66 @@ class Sim:
         ip[nat] = rng.choice(pop.nat_ips, int(nat.sum()))
         mix = np.array([0.27, 0.3, 0.13, 0.0, 0.3])
         ch = rng.choice(5, k, p=mix)
-        self.installs.add(anon=anon, user=-1, t=t, device=dev, ip=ip, tz=tz, country=country,
-                          channel=ch,
-                          kind=INSTALL_ANON)
-        self.events.add(user=-1, anon=anon, etype=ref.EV_APP_OPEN, t=t, device=dev, ip=ip,
-                        country=country, tz=tz, aux=rng.integers(0, 4, k))
+        self.installs.add(
+            anon=anon,
+            user=-1,
+            t=t,
+            device=dev,
+            ip=ip,
+            tz=tz,
+            country=country,
+            channel=ch,
+            kind=INSTALL_ANON,
+        )
+        self.events.add(
+            user=-1,
+            anon=anon,
+            etype=ref.EV_APP_OPEN,
+            t=t,
+            device=dev,
+            ip=ip,
+            country=country,
+            tz=tz,
+            aux=rng.integers(0, 4, k),
+        )
         more = rng.choice([0, 0, 1, 2], k)
         owner = split_counts(more)
-        t2 = np.minimum(t[owner] + rng.uniform(300, 3 * DAY, owner.size).astype(np.int64),
-                        ctx.t_end - 30)
-        self.events.add(user=-1, anon=anon[owner], etype=ref.EV_APP_OPEN, t=t2,
-                        device=dev[owner], ip=ip[owner], country=country[owner], tz=tz[owner],
-                        aux=rng.integers(0, 4, owner.size))
+        t2 = np.minimum(
+            t[owner] + rng.uniform(300, 3 * DAY, owner.size).astype(np.int64), ctx.t_end - 30
+        )
+        self.events.add(
+            user=-1,
+            anon=anon[owner],
+            etype=ref.EV_APP_OPEN,
+            t=t2,
+            device=dev[owner],
+            ip=ip[owner],
+            country=country[owner],
+            tz=tz[owner],
+            aux=rng.integers(0, 4, owner.size),
+        )
         nv = rng.poisson(1.2, k)
         owner = split_counts(nv)
-        self.events.add(user=-1, anon=anon[owner], etype=ref.EV_LISTING_VIEWED,
-                        t=np.minimum(t[owner] + rng.integers(15, 900, owner.size),
-                                     ctx.t_end - 10),
-                        device=dev[owner], ip=ip[owner], country=country[owner], tz=tz[owner],
-                        listing=self.random_listings(owner.size),
-                        aux=rng.integers(0, 4, owner.size))
+        self.events.add(
+            user=-1,
+            anon=anon[owner],
+            etype=ref.EV_LISTING_VIEWED,
+            t=np.minimum(t[owner] + rng.integers(15, 900, owner.size), ctx.t_end - 10),
+            device=dev[owner],
+            ip=ip[owner],
+            country=country[owner],
+            tz=tz[owner],
+            listing=self.random_listings(owner.size),
+            aux=rng.integers(0, 4, owner.size),
+        )
 
     def _reinstalls(self) -> None:
         """A new phone: a new install id and device from some time after signup."""
         pop, rng = self.pop, self.rng
-        cand = np.nonzero(((pop.role == ROLE_BENIGN) | (pop.role == ROLE_ATO)) &
-                          (pop.active_end - pop.created > 3 * DAY))[0]
+        cand = np.nonzero(
+            ((pop.role == ROLE_BENIGN) | (pop.role == ROLE_ATO))
+            & (pop.active_end - pop.created > 3 * DAY)
+        )[0]
         pick = cand[rng.random(cand.size) < 0.05]
         lo = pop.created[pick] + DAY
         t = lo + (rng.random(pick.size) * (pop.active_end[pick] - lo)).astype(np.int64)
@@ -280,16 +478,23 @@ class Sim:
         self.user_event(pick, ref.EV_APP_OPEN, t, aux=0)
         idx = self.user_event(pick, ref.EV_LOGIN, t + rng.integers(20, 200, pick.size), aux=1)
         self.login_scored.add(event=idx)
-        self.installs.add(anon=self.reinstall_anon[pick], user=pick, t=t,
-                          device=self.reinstall_device[pick],
-                          ip=pop.home_ip[pick], tz=pop.tz[pick], country=pop.country[pick],
-                          channel=rng.choice([ref.CH_SEARCH, ref.CH_SOCIAL, ref.CH_ORGANIC],
-                                             pick.size), kind=INSTALL_REINSTALL)
+        self.installs.add(
+            anon=self.reinstall_anon[pick],
+            user=pick,
+            t=t,
+            device=self.reinstall_device[pick],
+            ip=pop.home_ip[pick],
+            tz=pop.tz[pick],
+            country=pop.country[pick],
+            channel=rng.choice([ref.CH_SEARCH, ref.CH_SOCIAL, ref.CH_ORGANIC], pick.size),
+            kind=INSTALL_REINSTALL,
+        )
 
     def _listings(self) -> None:
         pop, rng = self.pop, self.rng
-        sellers = np.nonzero(pop.is_seller & ((pop.role == ROLE_BENIGN) |
-                                              (pop.role == ROLE_ATO)))[0]
+        sellers = np.nonzero(pop.is_seller & ((pop.role == ROLE_BENIGN) | (pop.role == ROLE_ATO)))[
+            0
+        ]
         count = 1 + rng.poisson(4, sellers.size)
         owner = sellers[split_counts(count)]
         usd = np.exp(rng.normal(np.log(25), 0.9, owner.size)).clip(2, 1500)
@@ -346,11 +551,18 @@ class Sim:
         country, tz = pop.country[owner], pop.tz[owner]
 
         def emit(sel, etype, tt, listing=-1, aux=None):
-            return self.events.add(user=owner[sel], anon=anon[sel], etype=etype, t=tt,
-                                   device=device[sel], ip=ip[sel], country=country[sel],
-                                   tz=tz[sel], listing=listing,
-                                   aux=rng.integers(0, 4, int(np.size(tt))) if aux is None
-                                   else aux)
+            return self.events.add(
+                user=owner[sel],
+                anon=anon[sel],
+                etype=etype,
+                t=tt,
+                device=device[sel],
+                ip=ip[sel],
+                country=country[sel],
+                tz=tz[sel],
+                listing=listing,
+                aux=rng.integers(0, 4, int(np.size(tt))) if aux is None else aux,
+            )
 
         emit(np.arange(k), ref.EV_APP_OPEN, t)
         login = rng.random(k) < p_login
@@ -405,25 +617,50 @@ class Sim:
     def benign_trades(self, buyer, lst, t) -> None:
         rng = self.rng
         qty = rng.choice([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3], buyer.size)
-        self.add_trades(buyer, self.listing_owner[lst], lst, t, self.listing_price[lst], qty,
-                        self.listing_cur[lst])
+        self.add_trades(
+            buyer,
+            self.listing_owner[lst],
+            lst,
+            t,
+            self.listing_price[lst],
+            qty,
+            self.listing_cur[lst],
+        )
         card_pay = rng.random(buyer.size) < 0.35
         b = buyer[card_pay]
-        card = np.where((self.pop.card_secondary[b] >= 0) & (rng.random(b.size) < 0.2),
-                        self.pop.card_secondary[b], self.pop.card_primary[b])
-        self.card_payment(b, t[card_pay] - rng.integers(3, 30, b.size),
-                          (self.listing_price[lst] * qty)[card_pay],
-                          self.listing_cur[lst][card_pay], card, purpose=1, p_decline=0.0,
-                          p_fail=0.0, cb_reason=1,
-                          cb_delay=5 + rng.exponential(15, b.size), p_cb=0.006)
+        card = np.where(
+            (self.pop.card_secondary[b] >= 0) & (rng.random(b.size) < 0.2),
+            self.pop.card_secondary[b],
+            self.pop.card_primary[b],
+        )
+        self.card_payment(
+            b,
+            t[card_pay] - rng.integers(3, 30, b.size),
+            (self.listing_price[lst] * qty)[card_pay],
+            self.listing_cur[lst][card_pay],
+            card,
+            purpose=1,
+            p_decline=0.0,
+            p_fail=0.0,
+            cb_reason=1,
+            cb_delay=5 + rng.exponential(15, b.size),
+            p_cb=0.006,
+        )
 
     def add_trades(self, buyer, seller, listing, t, price_minor, qty, cur, fee_rate=0.05):
         price_minor = np.asarray(price_minor, dtype=np.int64)
         qty = np.broadcast_to(np.asarray(qty, dtype=np.int64), price_minor.shape)
         fee_minor = np.maximum(np.round(price_minor * qty * fee_rate).astype(np.int64), 1)
-        return self.trades.add(buyer=buyer, seller=seller, listing=listing, t=t,
-                               price=to_scaled4(price_minor, cur), qty=qty, cur=cur,
-                               fee=to_scaled4(fee_minor, cur))
+        return self.trades.add(
+            buyer=buyer,
+            seller=seller,
+            listing=listing,
+            t=t,
+            price=to_scaled4(price_minor, cur),
+            qty=qty,
+            cur=cur,
+            fee=to_scaled4(fee_minor, cur),
+        )
 
     # ================================================================== money in
     def _topups(self) -> None:
@@ -435,29 +672,38 @@ class Sim:
         active_days = (pop.active_end[users] - pop.created[users]) / DAY
         more = rng.poisson(pop.engagement[users] * 0.12 * active_days)
         owner = users[split_counts(more)]
-        t_more = self.times_between(pop.created[owner] + 300, pop.active_end[owner],
-                                    pop.tz[owner])
+        t_more = self.times_between(pop.created[owner] + 300, pop.active_end[owner], pop.tz[owner])
         u = np.concatenate([first, owner])
         t = np.concatenate([t_first, t_more])
         keep = t < ctx.t_end - 60
         u, t = u[keep], t[keep]
         usd = np.exp(rng.normal(np.log(30), 0.8, u.size)).clip(5, 1500)
         amount = usd_to_minor(usd, pop.currency[u], nice=True)
-        card = np.where((pop.card_secondary[u] >= 0) & (rng.random(u.size) < 0.3),
-                        pop.card_secondary[u], pop.card_primary[u])
+        card = np.where(
+            (pop.card_secondary[u] >= 0) & (rng.random(u.size) < 0.3),
+            pop.card_secondary[u],
+            pop.card_primary[u],
+        )
         test = pop.is_test[u]
         if test.any():
             card[test] = self.test_card()
             amount[test] = usd_to_minor(np.full(int(test.sum()), 1.0), pop.currency[u[test]])
-        idx, ok = self.card_payment(u, t, amount, pop.currency[u], card, p_decline=0.06,
-                                    cb_reason=2, cb_delay=5 + rng.exponential(15, u.size),
-                                    p_cb=0.003)
+        idx, ok = self.card_payment(
+            u,
+            t,
+            amount,
+            pop.currency[u],
+            card,
+            p_decline=0.06,
+            cb_reason=2,
+            cb_delay=5 + rng.exponential(15, u.size),
+            p_cb=0.003,
+        )
         # a declined top-up is often retried a few minutes later, with the other card if any
         st = self.payments.parts["status"][-1]
         retry = np.nonzero((st == 1) & (rng.random(u.size) < 0.5))[0]
         ru = u[retry]
-        rcard = np.where(pop.card_secondary[ru] >= 0, pop.card_secondary[ru],
-                         pop.card_primary[ru])
+        rcard = np.where(pop.card_secondary[ru] >= 0, pop.card_secondary[ru], pop.card_primary[ru])
         rt = np.minimum(t[retry] + rng.integers(30, 900, retry.size), ctx.t_end - 30)
         self.card_payment(ru, rt, amount[retry], pop.currency[ru], rcard, p_decline=0.25)
         self.topup_users = np.unique(u[ok])
@@ -490,18 +736,23 @@ class Sim:
         # forgotten passwords
         benign = np.nonzero(pop.role == ROLE_BENIGN)[0]
         who = benign[rng.random(benign.size) < 0.015]
-        t = pop.created[who] + (rng.random(who.size) * (pop.active_end[who] - pop.created[who])
-                                ).astype(np.int64)
+        t = pop.created[who] + (
+            rng.random(who.size) * (pop.active_end[who] - pop.created[who])
+        ).astype(np.int64)
         self.user_event(who, ref.EV_LOGIN_FAILED, t - 60, aux=0)
         self.user_event(who, ref.EV_PASSWORD_RESET, t, aux=0)
         self.user_event(who, ref.EV_LOGIN, t + rng.integers(60, 600, who.size), aux=0)
         # phone numbers added or changed later; voluntary closures
         who = np.nonzero((pop.role == ROLE_BENIGN) & (rng.random(pop.n) < 0.01))[0]
         t = pop.created[who] + (rng.random(who.size) * (ctx.t_end - pop.created[who])).astype(
-            np.int64)
+            np.int64
+        )
         self.changes.add(user=who, t=t, field="phone", value=None)
-        who = np.nonzero((pop.role == ROLE_BENIGN) & (rng.random(pop.n) < 0.003) &
-                         (pop.active_end < ctx.t_end - DAY))[0]
+        who = np.nonzero(
+            (pop.role == ROLE_BENIGN)
+            & (rng.random(pop.n) < 0.003)
+            & (pop.active_end < ctx.t_end - DAY)
+        )[0]
         self.changes.add(user=who, t=pop.active_end[who] + HOUR, field="status", value="closed")
 
     def _redemptions(self) -> None:
@@ -511,15 +762,21 @@ class Sim:
         p = np.where(referred, 0.85, 0.7)
         who = np.nonzero(ok & (rng.random(pop.n) < p))[0]
         base = np.where(self.first_topup[who] >= 0, self.first_topup[who], pop.created[who])
-        t = base + rng.exponential(np.where(self.first_topup[who] >= 0, 2 * HOUR, DAY),
-                                   who.size).astype(np.int64) + 60
+        t = (
+            base
+            + rng.exponential(np.where(self.first_topup[who] >= 0, 2 * HOUR, DAY), who.size).astype(
+                np.int64
+            )
+            + 60
+        )
         keep = t < ctx.t_end - 60
         who, t = who[keep], t[keep]
         code = np.where(referred[who], 1, 0)
         self.add_redemptions(who, t, code)
         who = np.nonzero((pop.role == ROLE_BENIGN) & (rng.random(pop.n) < 0.02))[0]
         t = pop.created[who] + (rng.random(who.size) * (ctx.t_end - pop.created[who])).astype(
-            np.int64)
+            np.int64
+        )
         self.add_redemptions(who, t, 2)
 
     def add_redemptions(self, who, t, code) -> None:
@@ -539,7 +796,8 @@ class Sim:
         benign_seller = np.isin(pop.role[tr["seller"]], [ROLE_BENIGN, ROLE_ATO])
         seller = tr["seller"][benign_seller]
         net = (tr["price"] * tr["qty"] - tr["fee"])[benign_seller] // 10 ** (
-            4 - EXP[tr["cur"][benign_seller]])
+            4 - EXP[tr["cur"][benign_seller]]
+        )
         week = (tr["t"][benign_seller] - ctx.t0) // (7 * DAY)
         key = seller * 1000 + week
         uk, inv = np.unique(key, return_inverse=True)
@@ -550,20 +808,29 @@ class Sim:
         keep = (t < ctx.t_end - 60) & (total > 0)
         s, t, total = s[keep], t[keep], total[keep]
         # others: a one-off withdrawal
-        others = np.nonzero((pop.role == ROLE_BENIGN) & ~pop.is_seller &
-                            (rng.random(pop.n) < 0.04))[0]
-        to = pop.created[others] + (rng.random(others.size) * (
-            ctx.t_end - 60 - pop.created[others])).astype(np.int64)
-        amt = usd_to_minor(np.exp(rng.normal(np.log(25), 0.7, others.size)),
-                           pop.currency[others], nice=True)
+        others = np.nonzero(
+            (pop.role == ROLE_BENIGN) & ~pop.is_seller & (rng.random(pop.n) < 0.04)
+        )[0]
+        to = pop.created[others] + (
+            rng.random(others.size) * (ctx.t_end - 60 - pop.created[others])
+        ).astype(np.int64)
+        amt = usd_to_minor(
+            np.exp(rng.normal(np.log(25), 0.7, others.size)), pop.currency[others], nice=True
+        )
         users = np.concatenate([s, others])
         times = np.concatenate([t, to])
         amounts = np.concatenate([total, amt])
         r = rng.random(users.size)
         status = np.where(r < 0.01, 1, 0)
         status[(times > ctx.t_end - 2 * DAY) & (r > 0.5)] = 2
-        self.payouts.add(user=users, t=times, amount=amounts, cur=pop.currency[users],
-                         account=pop.payout_account[users], status=status)
+        self.payouts.add(
+            user=users,
+            t=times,
+            amount=amounts,
+            cur=pop.currency[users],
+            account=pop.payout_account[users],
+            status=status,
+        )
         self.payout_method_events(users, times)
 
     def payout_method_events(self, users, times, device=None, ip=None, anon=None) -> None:
@@ -597,10 +864,14 @@ class Sim:
         hi_r = np.broadcast_to(np.asarray(hi), users.shape)[owner]
         t = lo_r + (rng.random(owner.size) * np.maximum(hi_r - lo_r, 1)).astype(np.int64)
         t = np.minimum(t, self.ctx.t_end - 600)
-        fl = None if forced_listing is None else np.broadcast_to(
-            np.asarray(forced_listing), users.shape)[owner]
-        self.session_events(users[owner], t, p_login=0.5, view_mean=1.0, p_buy=0.0,
-                            forced_listing=fl)
+        fl = (
+            None
+            if forced_listing is None
+            else np.broadcast_to(np.asarray(forced_listing), users.shape)[owner]
+        )
+        self.session_events(
+            users[owner], t, p_login=0.5, view_mean=1.0, p_buy=0.0, forced_listing=fl
+        )
 
     def _fraud_bonus_farm(self, g) -> None:
         pop, rng, ctx = self.pop, self.rng, self.ctx
@@ -610,21 +881,36 @@ class Sim:
         self.few_sessions(m, pop.created[m] + 60, pop.created[m] + 2 * DAY)
         # gift-card style listings of the collector
         n_l = int(rng.integers(1, 4))
-        lst = self.new_listings(np.full(n_l, c), usd_to_minor(np.full(n_l, 5.0),
-                                                               np.full(n_l, pop.currency[c])),
-                                np.full(n_l, pop.currency[c]))
+        lst = self.new_listings(
+            np.full(n_l, c),
+            usd_to_minor(np.full(n_l, 5.0), np.full(n_l, pop.currency[c])),
+            np.full(n_l, pop.currency[c]),
+        )
         self.few_sessions(np.array([c]), pop.created[c] + 60, pop.created[c] + 5 * DAY, 3, 8)
         # minimum top-ups with shared cards (some members skip it)
         tops = others[rng.random(others.size) < 0.75]
-        t_top = np.minimum(pop.created[tops] + rng.integers(600, 6 * HOUR, tops.size),
-                           ctx.t_end - 600)
+        t_top = np.minimum(
+            pop.created[tops] + rng.integers(600, 6 * HOUR, tops.size), ctx.t_end - 600
+        )
         usd = rng.choice([10.0, 10.0, 15.0, 20.0], tops.size)
-        card = np.where((pop.card_secondary[tops] >= 0) & (rng.random(tops.size) < 0.4),
-                        pop.card_secondary[tops], pop.card_primary[tops])
-        self.card_payment(tops, t_top, usd_to_minor(usd, pop.currency[tops], nice=True),
-                          pop.currency[tops], card, p_decline=0.15, risk=1,
-                          decline_p=(0.6, 0.3, 0.0, 0.1, 0.0), cb_reason=0,
-                          cb_delay=rng.uniform(5, 60, tops.size), p_cb=0.05)
+        card = np.where(
+            (pop.card_secondary[tops] >= 0) & (rng.random(tops.size) < 0.4),
+            pop.card_secondary[tops],
+            pop.card_primary[tops],
+        )
+        self.card_payment(
+            tops,
+            t_top,
+            usd_to_minor(usd, pop.currency[tops], nice=True),
+            pop.currency[tops],
+            card,
+            p_decline=0.15,
+            risk=1,
+            decline_p=(0.6, 0.3, 0.0, 0.1, 0.0),
+            cb_reason=0,
+            cb_delay=rng.uniform(5, 60, tops.size),
+            p_cb=0.05,
+        )
         self.first_topup[tops] = t_top
         # bonuses: welcome bonus, or the referral bonus when referred
         referred = np.array([x is not None for x in pop.referral_code[m].tolist()])
@@ -632,15 +918,27 @@ class Sim:
         t_red = np.minimum(base + rng.integers(60, 2 * HOUR, m.size), ctx.t_end - 300)
         self.add_redemptions(m, t_red, np.where(referred, 1, 0))
         # value moves to the collector through trades at inflated prices
-        t_tr = np.minimum(t_red[m != c] + rng.integers(HOUR, 2 * DAY, others.size),
-                          ctx.t_end - 120)
+        t_tr = np.minimum(t_red[m != c] + rng.integers(HOUR, 2 * DAY, others.size), ctx.t_end - 120)
         usd = rng.uniform(18, 32, others.size)
         price = usd_to_minor(usd, np.full(others.size, pop.currency[c]))
         listing = rng.choice(lst, others.size)
-        self.session_events(others, t_tr - rng.integers(100, 500, others.size), p_login=1.0,
-                            view_mean=1.0, p_buy=0.0, forced_listing=listing)
-        self.add_trades(others, np.full(others.size, c), listing, t_tr, price, 1,
-                        np.full(others.size, pop.currency[c]))
+        self.session_events(
+            others,
+            t_tr - rng.integers(100, 500, others.size),
+            p_login=1.0,
+            view_mean=1.0,
+            p_buy=0.0,
+            forced_listing=listing,
+        )
+        self.add_trades(
+            others,
+            np.full(others.size, c),
+            listing,
+            t_tr,
+            price,
+            1,
+            np.full(others.size, pop.currency[c]),
+        )
         # the collector cashes out to a few accounts
         received = int(price.sum() * 0.95)
         n_po = int(rng.integers(1, 4))
@@ -649,9 +947,15 @@ class Sim:
         accts = g.info["payout_accounts"]
         if keep.any():
             amt = np.full(int(keep.sum()), max(received // max(int(keep.sum()), 1), 100))
-            idx = self.payouts.add(user=c, t=t_po[keep], amount=amt, cur=pop.currency[c],
-                                   account=accts[np.arange(int(keep.sum())) % accts.size],
-                                   status=0, risk=1)
+            idx = self.payouts.add(
+                user=c,
+                t=t_po[keep],
+                amount=amt,
+                cur=pop.currency[c],
+                account=accts[np.arange(int(keep.sum())) % accts.size],
+                status=0,
+                risk=1,
+            )
             self.payout_method_events(np.full(idx.size, c), t_po[keep])
             g.info["payouts"] = idx
 
@@ -662,10 +966,13 @@ class Sim:
         pop, rng, ctx = self.pop, self.rng, self.ctx
         # a stolen-card list: a few issuers (BIN prefixes), many cards
         n_bins = int(rng.integers(2, 6))
-        bins = np.array([f"{int(rng.choice([4, 5]))}{int(rng.integers(0, 10**5)):05d}"
-                         for _ in range(n_bins)], dtype=object)
+        bins = np.array(
+            [f"{int(rng.choice([4, 5]))}{int(rng.integers(0, 10**5)):05d}" for _ in range(n_bins)],
+            dtype=object,
+        )
         bin_country = np.asarray(ref.STOLEN_CARD_COUNTRIES, dtype=object)[
-            rng.integers(0, len(ref.STOLEN_CARD_COUNTRIES), n_bins)]
+            rng.integers(0, len(ref.STOLEN_CARD_COUNTRIES), n_bins)
+        ]
         which = rng.integers(0, n_bins, pool_size)
         pool = pop.cards.new(pool_size, bin=bins[which], country=bin_country[which])
         self.few_sessions(actors, pop.created[actors] + 60, pop.created[actors] + DAY, 1, 3)
@@ -684,22 +991,48 @@ class Sim:
                 amount = usd_to_minor(usd, np.full(k, cur))
                 self.user_event(np.array([a]), ref.EV_LOGIN, times[:1] - 30, aux=0)
                 p_dec = rng.uniform(0.72, 0.9)
-                self.card_payment(np.full(k, a), times, amount, cur, cards, p_decline=p_dec,
-                                  decline_p=(0.15, 0.25, 0.15, 0.3, 0.15), p_fail=0.02,
-                                  cb_reason=0, cb_delay=5 + rng.exponential(7, k), p_cb=0.6,
-                                  risk=2)
+                self.card_payment(
+                    np.full(k, a),
+                    times,
+                    amount,
+                    cur,
+                    cards,
+                    p_decline=p_dec,
+                    decline_p=(0.15, 0.25, 0.15, 0.3, 0.15),
+                    p_fail=0.02,
+                    cb_reason=0,
+                    cb_delay=5 + rng.exponential(7, k),
+                    p_cb=0.6,
+                    risk=2,
+                )
                 t = int(times[-1]) + int(rng.integers(2 * HOUR, 2 * DAY))
             if rng.random() < 0.3 and t < ctx.t_end - DAY:
                 # cash-out: a bigger top-up with a working card, then a payout
                 amt = usd_to_minor(rng.uniform(50, 200, 1), np.array([cur]), nice=True)
-                self.card_payment(np.array([a]), np.array([t]), amt, cur,
-                                  pool[int(rng.integers(0, pool_size))], p_decline=0.0,
-                                  p_fail=0.0, cb_reason=0, cb_delay=5 + rng.exponential(12, 1),
-                                  p_cb=0.9, risk=2)
+                self.card_payment(
+                    np.array([a]),
+                    np.array([t]),
+                    amt,
+                    cur,
+                    pool[int(rng.integers(0, pool_size))],
+                    p_decline=0.0,
+                    p_fail=0.0,
+                    cb_reason=0,
+                    cb_delay=5 + rng.exponential(12, 1),
+                    p_cb=0.9,
+                    risk=2,
+                )
                 tp = t + int(rng.integers(HOUR, DAY))
                 if tp < ctx.t_end - 60:
-                    self.payouts.add(user=a, t=tp, amount=int(amt[0] * 0.9), cur=cur,
-                                     account=pop.payout_account[a], status=0, risk=2)
+                    self.payouts.add(
+                        user=a,
+                        t=tp,
+                        amount=int(amt[0] * 0.9),
+                        cur=cur,
+                        account=pop.payout_account[a],
+                        status=0,
+                        risk=2,
+                    )
                     self.payout_method_events(np.array([a]), np.array([tp]))
 
     def _fraud_account_takeover(self, g) -> None:
@@ -714,14 +1047,31 @@ class Sim:
             ip = int(info["ips"][j])
             if dev not in crew_anon:
                 crew_anon[dev] = int(self.new_anon(1)[0])
-                self.installs.add(anon=crew_anon[dev], user=-1, t=ta - 120, device=dev, ip=ip,
-                                  tz=crew_tz, country=crew_country, channel=ref.CH_ORGANIC,
-                                  kind=INSTALL_ATTACKER)
+                self.installs.add(
+                    anon=crew_anon[dev],
+                    user=-1,
+                    t=ta - 120,
+                    device=dev,
+                    ip=ip,
+                    tz=crew_tz,
+                    country=crew_country,
+                    channel=ref.CH_ORGANIC,
+                    kind=INSTALL_ATTACKER,
+                )
             anon = crew_anon[dev]
 
             def ev(etype, t, user=v, aux=0, anon=anon, dev=dev, ip=ip):
-                return self.events.add(user=user, anon=anon, etype=etype, t=t, device=dev,
-                                       ip=ip, country=crew_country, tz=crew_tz, aux=aux)
+                return self.events.add(
+                    user=user,
+                    anon=anon,
+                    etype=etype,
+                    t=t,
+                    device=dev,
+                    ip=ip,
+                    country=crew_country,
+                    tz=crew_tz,
+                    aux=aux,
+                )
 
             ev(ref.EV_APP_OPEN, ta - 60, user=-1)
             n_fail = int(rng.integers(3, 13))
@@ -740,8 +1090,15 @@ class Sim:
             if t >= ctx.t_end - 60:
                 continue
             amt = usd_to_minor(rng.uniform(40, 450, 1), np.array([pop.currency[v]]))
-            po = self.payouts.add(user=v, t=t, amount=int(amt[0]), cur=pop.currency[v],
-                                  account=info["accounts"][j], status=0, risk=3)
+            po = self.payouts.add(
+                user=v,
+                t=t,
+                amount=int(amt[0]),
+                cur=pop.currency[v],
+                account=info["accounts"][j],
+                status=0,
+                risk=3,
+            )
             info.setdefault("payouts", []).append(int(po[0]))
             info.setdefault("logins", []).append(int(login[0]))
             # the victim notices and reports it
@@ -751,18 +1108,32 @@ class Sim:
                     self.user_event(np.array([v]), ref.EV_LOGIN, tc - 300, aux=0)
                     tr = tc + int(rng.integers(HOUR, 2 * DAY))
                     res = "refunded" if rng.random() < 0.75 else "answered"
-                    self.tickets.add(user=v, t=tc, category=2, resolved=tr, resolution=res,
-                                     csat=int(rng.integers(1, 6)) if rng.random() < 0.5 else -1)
-                    self.changes.add(user=v, t=tc + int(rng.integers(300, 3600)),
-                                     field="status", value="restricted")
+                    self.tickets.add(
+                        user=v,
+                        t=tc,
+                        category=2,
+                        resolved=tr,
+                        resolution=res,
+                        csat=int(rng.integers(1, 6)) if rng.random() < 0.5 else -1,
+                    )
+                    self.changes.add(
+                        user=v,
+                        t=tc + int(rng.integers(300, 3600)),
+                        field="status",
+                        value="restricted",
+                    )
                     self.changes.add(user=v, t=tr + 30, field="status", value="active")
                     r = rng.random()
-                    outcome = ("confirmed_fraud" if r < 0.7 else "inconclusive" if r < 0.88
-                               else None)
+                    outcome = "confirmed_fraud" if r < 0.7 else "inconclusive" if r < 0.88 else None
                     closed = tr + int(rng.integers(600, DAY)) if outcome else -1
-                    self.cases.add(user=v, t=tc + int(rng.integers(60, 3 * HOUR)),
-                                   closed=closed, source="support", outcome=outcome,
-                                   typology=self.analyst_text("account_takeover"))
+                    self.cases.add(
+                        user=v,
+                        t=tc + int(rng.integers(60, 3 * HOUR)),
+                        closed=closed,
+                        source="support",
+                        outcome=outcome,
+                        typology=self.analyst_text("account_takeover"),
+                    )
 
     def analyst_text(self, typology: str):
         if self.rng.random() < 0.4:
@@ -775,12 +1146,19 @@ class Sim:
         m = g.members
         k = m.size
         cur = int(pop.currency[m[0]])
-        lst = self.new_listings(m, usd_to_minor(rng.uniform(5, 20, k), np.full(k, cur)),
-                                np.full(k, cur))
+        lst = self.new_listings(
+            m, usd_to_minor(rng.uniform(5, 20, k), np.full(k, cur)), np.full(k, cur)
+        )
         t_top = np.minimum(pop.created[m] + rng.integers(HOUR, DAY, k), ctx.t_end - 600)
-        self.card_payment(m, t_top, usd_to_minor(rng.uniform(50, 200, k), pop.currency[m],
-                                                 nice=True), pop.currency[m],
-                          pop.card_primary[m], p_decline=0.05, risk=1)
+        self.card_payment(
+            m,
+            t_top,
+            usd_to_minor(rng.uniform(50, 200, k), pop.currency[m], nice=True),
+            pop.currency[m],
+            pop.card_primary[m],
+            p_decline=0.05,
+            risk=1,
+        )
         start = int(pop.created[m].max()) + HOUR
         end = ctx.t_end - 2 * HOUR
         if start >= end:
@@ -798,18 +1176,32 @@ class Sim:
             sellers = m[np.roll(sub, -1)]
             times = tr + np.cumsum(rng.integers(120, 1800, ring_len))
             times = np.minimum(times, ctx.t_end - 60)
-            price = usd_to_minor(base_usd * rng.uniform(0.97, 1.03, ring_len),
-                                 np.full(ring_len, cur))
+            price = usd_to_minor(
+                base_usd * rng.uniform(0.97, 1.03, ring_len), np.full(ring_len, cur)
+            )
             listing = lst[np.roll(sub, -1)]
-            self.session_events(buyers, times - rng.integers(60, 400, ring_len), p_login=0.6,
-                                view_mean=1.0, p_buy=0.0, forced_listing=listing)
+            self.session_events(
+                buyers,
+                times - rng.integers(60, 400, ring_len),
+                p_login=0.6,
+                view_mean=1.0,
+                p_buy=0.0,
+                forced_listing=listing,
+            )
             self.add_trades(buyers, sellers, listing, times, price, 1, np.full(ring_len, cur))
         # occasional small withdrawals
         for u in m[rng.random(k) < 0.3].tolist():
             tp = int(rng.uniform(start, end))
             amt = usd_to_minor(rng.uniform(20, 80, 1), np.array([cur]))
-            self.payouts.add(user=u, t=tp, amount=int(amt[0]), cur=cur,
-                             account=pop.payout_account[u], status=0, risk=1)
+            self.payouts.add(
+                user=u,
+                t=tp,
+                amount=int(amt[0]),
+                cur=cur,
+                account=pop.payout_account[u],
+                status=0,
+                risk=1,
+            )
             self.payout_method_events(np.array([u]), np.array([tp]))
 
     def _fraud_mule_cashout(self, g) -> None:
@@ -819,17 +1211,25 @@ class Sim:
         lst = []
         for mu in mules.tolist():
             k = int(rng.integers(2, 6))
-            lst.append(self.new_listings(np.full(k, mu), usd_to_minor(
-                rng.uniform(100, 600, k), np.full(k, pop.currency[mu]), nice=True),
-                np.full(k, pop.currency[mu])))
+            lst.append(
+                self.new_listings(
+                    np.full(k, mu),
+                    usd_to_minor(rng.uniform(100, 600, k), np.full(k, pop.currency[mu]), nice=True),
+                    np.full(k, pop.currency[mu]),
+                )
+            )
         # buyers: stolen cards (some shared by two buyers), purchases from one or two mules
         c = buyers.size
         p = np.arange(c)
         pair = rng.random(buyers.size) < 0.3
         p = np.where(pair, np.maximum(np.arange(buyers.size) - 1, 0), p)
-        cards = pop.cards.new(c, bin=self.random_bins(c), country=np.asarray(
-            ref.STOLEN_CARD_COUNTRIES, dtype=object)[rng.integers(
-                0, len(ref.STOLEN_CARD_COUNTRIES), c)])
+        cards = pop.cards.new(
+            c,
+            bin=self.random_bins(c),
+            country=np.asarray(ref.STOLEN_CARD_COUNTRIES, dtype=object)[
+                rng.integers(0, len(ref.STOLEN_CARD_COUNTRIES), c)
+            ],
+        )
         received = {int(mu): [] for mu in mules.tolist()}
         for j, b in enumerate(buyers.tolist()):
             favourite = rng.choice(n_m, 2)
@@ -843,17 +1243,39 @@ class Sim:
                 li = int(rng.choice(lst[mi]))
                 price = int(self.listing_price[li])
                 cur = int(self.listing_cur[li])
-                self.session_events(np.array([b]), np.array([t - 200]), p_login=1.0,
-                                    view_mean=1.0, p_buy=0.0, forced_listing=np.array([li]))
-                idx, ok = self.card_payment(np.array([b]), np.array([t]), price, cur,
-                                            cards[p[j]], purpose=1, p_decline=0.2,
-                                            decline_p=(0.2, 0.4, 0.3, 0.05, 0.05), p_fail=0.0,
-                                            cb_reason=0, cb_delay=5 + rng.exponential(10, 1),
-                                            p_cb=0.7, risk=4)
+                self.session_events(
+                    np.array([b]),
+                    np.array([t - 200]),
+                    p_login=1.0,
+                    view_mean=1.0,
+                    p_buy=0.0,
+                    forced_listing=np.array([li]),
+                )
+                idx, ok = self.card_payment(
+                    np.array([b]),
+                    np.array([t]),
+                    price,
+                    cur,
+                    cards[p[j]],
+                    purpose=1,
+                    p_decline=0.2,
+                    decline_p=(0.2, 0.4, 0.3, 0.05, 0.05),
+                    p_fail=0.0,
+                    cb_reason=0,
+                    cb_delay=5 + rng.exponential(10, 1),
+                    p_cb=0.7,
+                    risk=4,
+                )
                 if ok[0]:
-                    self.add_trades(np.array([b]), np.array([mu]), np.array([li]),
-                                    np.array([t + int(rng.integers(5, 60))]), price, 1,
-                                    np.array([cur]))
+                    self.add_trades(
+                        np.array([b]),
+                        np.array([mu]),
+                        np.array([li]),
+                        np.array([t + int(rng.integers(5, 60))]),
+                        price,
+                        1,
+                        np.array([cur]),
+                    )
                     received[mu].append((t, price * 95 // 100))
                 t += int(rng.integers(HOUR, 2 * DAY))
         # mules cash out within hours to payout accounts shared in the network
@@ -870,9 +1292,15 @@ class Sim:
                 if tp >= ctx.t_end - 60:
                     continue
                 amt = sum(x[1] for x in chunk)
-                po = self.payouts.add(user=mu, t=tp, amount=amt, cur=pop.currency[mu],
-                                      account=accts[int(rng.integers(0, accts.size))],
-                                      status=0, risk=4)
+                po = self.payouts.add(
+                    user=mu,
+                    t=tp,
+                    amount=amt,
+                    cur=pop.currency[mu],
+                    account=accts[int(rng.integers(0, accts.size))],
+                    status=0,
+                    risk=4,
+                )
                 g.info.setdefault("payouts", []).append(int(po[0]))
                 self.payout_method_events(np.array([mu]), np.array([tp]))
 
@@ -907,5 +1335,3 @@ def device_drift(rng: np.random.Generator, n_devices: int) -> np.ndarray:
     behind = (r >= 0.012) & (r < 0.018)
     drift[behind] = -rng.integers(30, 300, int(behind.sum()))
     return drift
-
-

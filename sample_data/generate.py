@@ -39,25 +39,47 @@ DEFAULT_START = "2026-01-05"
 BAD_RATE = 0.002
 CSV_REASONS = REASONS[:5]
 JSON_REASONS = ["missing_key", "invalid_timestamp", "malformed_json"]
-MONEY_JSON_REASONS = ["missing_key", "invalid_timestamp", "non_positive_amount",
-                      "unknown_currency", "malformed_json"]
+MONEY_JSON_REASONS = [
+    "missing_key",
+    "invalid_timestamp",
+    "non_positive_amount",
+    "unknown_currency",
+    "malformed_json",
+]
 PLAIN_CSV_REASONS = ["missing_key", "invalid_timestamp", "too_few_fields"]
-PARQUET_REASONS = ["missing_key", "invalid_timestamp", "non_positive_amount",
-                   "unknown_currency"]
+PARQUET_REASONS = ["missing_key", "invalid_timestamp", "non_positive_amount", "unknown_currency"]
 TABLE_ORDER = [
-    "app/users", "events/app_events", "payments/payment_attempts", "payments/chargebacks",
-    "payments/payouts", "trading/trades", "promotions/redemptions", "marketing/search_ads",
-    "marketing/social_ads", "marketing/affiliate", "marketing/touchpoints", "support/tickets",
-    "risk/decisions", "risk/case_outcomes", "reference/fx_rates",
+    "app/users",
+    "events/app_events",
+    "payments/payment_attempts",
+    "payments/chargebacks",
+    "payments/payouts",
+    "trading/trades",
+    "promotions/redemptions",
+    "marketing/search_ads",
+    "marketing/social_ads",
+    "marketing/affiliate",
+    "marketing/touchpoints",
+    "support/tickets",
+    "risk/decisions",
+    "risk/case_outcomes",
+    "reference/fx_rates",
 ]
 BAD_REASONS = {
-    "app/users": PLAIN_CSV_REASONS, "events/app_events": JSON_REASONS,
-    "payments/payment_attempts": CSV_REASONS, "payments/chargebacks": CSV_REASONS,
-    "payments/payouts": CSV_REASONS, "trading/trades": PARQUET_REASONS,
-    "promotions/redemptions": CSV_REASONS, "marketing/search_ads": CSV_REASONS,
-    "marketing/social_ads": MONEY_JSON_REASONS, "marketing/affiliate": CSV_REASONS,
-    "marketing/touchpoints": JSON_REASONS, "support/tickets": PLAIN_CSV_REASONS,
-    "risk/decisions": JSON_REASONS, "risk/case_outcomes": PLAIN_CSV_REASONS,
+    "app/users": PLAIN_CSV_REASONS,
+    "events/app_events": JSON_REASONS,
+    "payments/payment_attempts": CSV_REASONS,
+    "payments/chargebacks": CSV_REASONS,
+    "payments/payouts": CSV_REASONS,
+    "trading/trades": PARQUET_REASONS,
+    "promotions/redemptions": CSV_REASONS,
+    "marketing/search_ads": CSV_REASONS,
+    "marketing/social_ads": MONEY_JSON_REASONS,
+    "marketing/affiliate": CSV_REASONS,
+    "marketing/touchpoints": JSON_REASONS,
+    "support/tickets": PLAIN_CSV_REASONS,
+    "risk/decisions": JSON_REASONS,
+    "risk/case_outcomes": PLAIN_CSV_REASONS,
     "reference/fx_rates": CSV_REASONS,
 }
 
@@ -75,8 +97,14 @@ def _time_zones() -> list[str]:
     return out
 
 
-def generate(out_dir: str, users: int, days: int, seed: int, start: str = DEFAULT_START,
-             verbose: bool = False) -> dict:
+def generate(
+    out_dir: str,
+    users: int,
+    days: int,
+    seed: int,
+    start: str = DEFAULT_START,
+    verbose: bool = False,
+) -> dict:
     """Write a landing zone of ``users`` users over ``days`` days into ``out_dir``.
 
     Returns a summary (counts of users, fraud, quirks and bad records) for reporting.
@@ -105,8 +133,9 @@ def generate(out_dir: str, users: int, days: int, seed: int, start: str = DEFAUL
     tables["events/app_events"] = events
     # first app_open of every install, as delivered (device clock, in UTC)
     ev_idx = logical["idx"]
-    first_open = first_open_by_install(sim.ev["anon"][ev_idx], sim.ev["etype"][ev_idx],
-                                       logical["occurred"], sim.anon_next)
+    first_open = first_open_by_install(
+        sim.ev["anon"][ev_idx], sim.ev["etype"][ev_idx], logical["occurred"], sim.anon_next
+    )
     mk = Marketing(ctx, np.random.default_rng([seed, 3]), sim.inst, first_open, users)
     base = t0 - 40 * DAY
     channel = user_channels(mk.touch, pop.n, first_open, pop.referral_code, base)
@@ -146,27 +175,48 @@ def generate(out_dir: str, users: int, days: int, seed: int, start: str = DEFAUL
     os.makedirs(out_dir, exist_ok=True)
     file_stats = {}
     for k, name in enumerate(TABLE_ORDER):
-        file_stats[name] = write_table(tables[name], out_dir, t0, ctx.hours,
-                                       np.random.default_rng([seed, 5, k]))
+        file_stats[name] = write_table(
+            tables[name], out_dir, t0, ctx.hours, np.random.default_rng([seed, 5, k])
+        )
 
     # ground truth
     truth_dir = os.path.join(out_dir, "_truth")
     fraud, typology, group = pop.labels()
-    write_truth_csv(os.path.join(truth_dir, "users.csv"),
-                    ["user_id", "is_fraud", "typology", "group_id", "channel"],
-                    [(pop.user_id[i], "true" if fraud[i] else "false", typology[i] or "",
-                      group[i] or "", ref.CHANNELS[channel[i]]) for i in range(pop.n)])
-    write_truth_csv(os.path.join(truth_dir, "spend.csv"),
-                    ["channel", "campaign_id", "report_date", "spend_usd"],
-                    spend_rows(tables["marketing/search_ads"], tables["marketing/social_ads"],
-                               tables["marketing/affiliate"], tables["reference/fx_rates"]))
+    write_truth_csv(
+        os.path.join(truth_dir, "users.csv"),
+        ["user_id", "is_fraud", "typology", "group_id", "channel"],
+        [
+            (
+                pop.user_id[i],
+                "true" if fraud[i] else "false",
+                typology[i] or "",
+                group[i] or "",
+                ref.CHANNELS[channel[i]],
+            )
+            for i in range(pop.n)
+        ],
+    )
+    write_truth_csv(
+        os.path.join(truth_dir, "spend.csv"),
+        ["channel", "campaign_id", "report_date", "spend_usd"],
+        spend_rows(
+            tables["marketing/search_ads"],
+            tables["marketing/social_ads"],
+            tables["marketing/affiliate"],
+            tables["reference/fx_rates"],
+        ),
+    )
     bad = []
     for name in TABLE_ORDER:
         bad += bad_record_rows(tables[name], t0)
-    write_truth_csv(os.path.join(truth_dir, "bad_records.csv"),
-                    ["source_table", "batch", "key", "reason"], bad)
-    write_truth_csv(os.path.join(truth_dir, "row_counts.csv"), ["source_table", "raw_rows"],
-                    [(name, tables[name].n) for name in TABLE_ORDER])
+    write_truth_csv(
+        os.path.join(truth_dir, "bad_records.csv"), ["source_table", "batch", "key", "reason"], bad
+    )
+    write_truth_csv(
+        os.path.join(truth_dir, "row_counts.csv"),
+        ["source_table", "raw_rows"],
+        [(name, tables[name].n) for name in TABLE_ORDER],
+    )
 
     summary = _summary(pop, out, tables, builder, file_stats, channel, bad)
     summary["seconds"] = round(time.perf_counter() - clock, 2)
@@ -206,13 +256,19 @@ def _summary(pop, out, tables, builder, file_stats, channel, bad) -> dict:
 
 
 def _print_summary(s: dict) -> None:
-    print(f"users={s['users']} fraud={s['fraud_users']} ({s['fraud_share']:.2%}) "
-          f"test={s['test_accounts']} in {s['seconds']}s")
+    print(
+        f"users={s['users']} fraud={s['fraud_users']} ({s['fraud_share']:.2%}) "
+        f"test={s['test_accounts']} in {s['seconds']}s"
+    )
     print("typologies:", s["by_typology"])
     print("group sizes:", {k: sorted(v) for k, v in s["group_sizes"].items()})
     print("channels:", s["channels"])
-    print("engine review/block share: fraud", s["engine_review_or_block_share_of_fraud"],
-          "benign", s["engine_review_or_block_share_of_benign"])
+    print(
+        "engine review/block share: fraud",
+        s["engine_review_or_block_share_of_fraud"],
+        "benign",
+        s["engine_review_or_block_share_of_benign"],
+    )
     print("rows:", s["rows"])
     print("bad records:", s["bad_records"], s["bad_by_reason"])
     print("quirks:", s["quirks"])

@@ -22,10 +22,23 @@ import pyarrow.parquet as pq
 from sample_data import reference as ref
 from sample_data.util import batch_name
 
-REASONS = ["missing_key", "invalid_timestamp", "non_positive_amount", "unknown_currency",
-           "too_few_fields", "malformed_json"]
-BAD_TS = ["2026-02-30T10:15:00Z", "N/A", "31/01/2026 10:00", "2026-01-05T25:61:00Z",
-          "not a timestamp", "0000-00-00T00:00:00Z", "2026-1-5 7:3"]
+REASONS = [
+    "missing_key",
+    "invalid_timestamp",
+    "non_positive_amount",
+    "unknown_currency",
+    "too_few_fields",
+    "malformed_json",
+]
+BAD_TS = [
+    "2026-02-30T10:15:00Z",
+    "N/A",
+    "31/01/2026 10:00",
+    "2026-01-05T25:61:00Z",
+    "not a timestamp",
+    "0000-00-00T00:00:00Z",
+    "2026-1-5 7:3",
+]
 BAD_EPOCH = ["17679I0000000", "NaN", "1.7e12x", "--", "1768O12345678"]
 BAD_DATE = ["2026-02-30", "2026-13-01", "05/01/2026", "n/a", "2026-00-10"]
 
@@ -67,7 +80,7 @@ class Lazy:
             key = int(key)
             if key in self.over:
                 return self.over[key]
-            return self.render({k: v[key:key + 1] for k, v in self.src.items()})[0]
+            return self.render({k: v[key : key + 1] for k, v in self.src.items()})[0]
         return self.take(key)
 
     def __setitem__(self, key, value) -> None:
@@ -77,8 +90,9 @@ class Lazy:
         n = len(self)
         over = dict(self.over)
         over.update({n + j: v for j, v in other.over.items()})
-        return Lazy(self.render,
-                    {k: np.concatenate([v, other.src[k]]) for k, v in self.src.items()}, over)
+        return Lazy(
+            self.render, {k: np.concatenate([v, other.src[k]]) for k, v in self.src.items()}, over
+        )
 
     def tolist(self) -> list:
         out = list(self.render(self.src))
@@ -123,7 +137,8 @@ class Table:
         for c in self.all_columns:
             v = data[c]
             keep_as_is = isinstance(v, Lazy) or (
-                isinstance(v, np.ndarray) and v.dtype != object and self.fmt == "parquet")
+                isinstance(v, np.ndarray) and v.dtype != object and self.fmt == "parquet"
+            )
             if keep_as_is:
                 self.data[c] = v
             else:
@@ -141,8 +156,9 @@ class Table:
         idx = np.asarray(idx, dtype=np.int64)
         start = self.n
         for c, v in self.data.items():
-            self.data[c] = (v.concat(v.take(idx)) if isinstance(v, Lazy)
-                            else np.concatenate([v, v[idx]]))
+            self.data[c] = (
+                v.concat(v.take(idx)) if isinstance(v, Lazy) else np.concatenate([v, v[idx]])
+            )
         self.batch = np.concatenate([self.batch, np.broadcast_to(batch, idx.shape)])
         self.order = np.concatenate([self.order, np.broadcast_to(order, idx.shape)])
         self.bad = np.concatenate([self.bad, np.full(idx.size, None, dtype=object)])
@@ -151,14 +167,20 @@ class Table:
         return np.arange(start, self.n)
 
     def key_text(self, i: int) -> str:
-        return "|".join("" if self.data[k][i] is None else str(self.data[k][i])
-                        for k in self.key)
+        return "|".join("" if self.data[k][i] is None else str(self.data[k][i]) for k in self.key)
 
 
 # ---------------------------------------------------------------------- delivery quirks
-def redeliver(table: Table, rng: np.random.Generator, frac: float, last_batch: int,
-              max_delay: int = 72, min_count: int = 3, eligible: np.ndarray | None = None,
-              avoid: list | None = None) -> int:
+def redeliver(
+    table: Table,
+    rng: np.random.Generator,
+    frac: float,
+    last_batch: int,
+    max_delay: int = 72,
+    min_count: int = 3,
+    eligible: np.ndarray | None = None,
+    avoid: list | None = None,
+) -> int:
     """Exact re-deliveries: the same record again, in the same or a later batch."""
     pool = np.nonzero(table.bad == None)[0] if eligible is None else eligible  # noqa: E711
     if pool.size == 0:
@@ -190,8 +212,9 @@ def outage(table: Table, rng: np.random.Generator, frac_hours: float, last_batch
     return chosen.tolist()
 
 
-def plant_bad(table: Table, rng: np.random.Generator, rate: float, min_count: int,
-              reasons: list[str]) -> None:
+def plant_bad(
+    table: Table, rng: np.random.Generator, rate: float, min_count: int, reasons: list[str]
+) -> None:
     """Corrupted copies of real records (each with exactly one defect), in the same batch."""
     pool = np.nonzero(table.bad == None)[0]  # noqa: E711
     if pool.size == 0:
@@ -199,8 +222,9 @@ def plant_bad(table: Table, rng: np.random.Generator, rate: float, min_count: in
     k = max(min_count, int(round(rate * pool.size)))
     src = np.sort(rng.choice(pool, k, replace=pool.size < k))
     # every reason at least once, then at random
-    rs = (reasons * (k // len(reasons) + 1))[:len(reasons)] + [
-        reasons[int(i)] for i in rng.integers(0, len(reasons), max(k - len(reasons), 0))]
+    rs = (reasons * (k // len(reasons) + 1))[: len(reasons)] + [
+        reasons[int(i)] for i in rng.integers(0, len(reasons), max(k - len(reasons), 0))
+    ]
     rs = np.asarray(rs[:k], dtype=object)
     rng.shuffle(rs)
     new = table.copy_rows(src, table.batch[src], table.order[src] + rng.integers(-1800, 1800, k))
@@ -224,12 +248,17 @@ def plant_bad(table: Table, rng: np.random.Generator, rate: float, min_count: in
                 table.data[table.amount_col][i] = 0 if zero else -abs(int(v))
             else:
                 text = str(v).strip().lstrip("-")
-                table.data[table.amount_col][i] = ("0." + "0" * len(text.split(".")[-1])
-                                                   if zero and "." in text else
-                                                   "0" if zero else "-" + text)
+                table.data[table.amount_col][i] = (
+                    "0." + "0" * len(text.split(".")[-1])
+                    if zero and "." in text
+                    else "0"
+                    if zero
+                    else "-" + text
+                )
         elif reason == "unknown_currency":
             table.data[table.currency_col][i] = ref.BAD_CURRENCIES[
-                int(rng.integers(0, len(ref.BAD_CURRENCIES)))]
+                int(rng.integers(0, len(ref.BAD_CURRENCIES)))
+            ]
         elif reason == "too_few_fields":
             # drop the last one or two fields, never a key field
             spare = len(table.columns) - 1 - max(table.columns.index(k) for k in table.key)
@@ -256,8 +285,13 @@ def _file_batches(table: Table, hours: int) -> list[int]:
     return list(range(hours)) if table.files is None else list(table.files)
 
 
-def write_table(table: Table, root: str, t0: int, hours: int, style_rng: np.random.Generator,
-                ) -> dict:
+def write_table(
+    table: Table,
+    root: str,
+    t0: int,
+    hours: int,
+    style_rng: np.random.Generator,
+) -> dict:
     """Write every file of a table; returns per-table stats (files, empty files, CRLF files)."""
     folder = os.path.join(root, *table.name.split("/"))
     os.makedirs(folder, exist_ok=True)
@@ -309,7 +343,7 @@ def _csv_files(table, order, files, lo, hi, style_rng, stats):
     zero_byte = style_rng.random(len(files)) < 0.3
     for group in _file_groups(lo, hi):
         g0 = int(lo[group[0]])
-        rows_of = order[g0:int(hi[group[-1]])]
+        rows_of = order[g0 : int(hi[group[-1]])]
         base_cols = [table.data[c][rows_of].tolist() for c in table.columns]
         drift_cols = [(c, table.data[c][rows_of].tolist(), start) for c, start in table.drift]
         cut = table.cut[rows_of]
@@ -364,7 +398,7 @@ def _jsonl_files(table, order, files, lo, hi, stats):
     n_base = len(table.columns)
     for group in _file_groups(lo, hi):
         g0 = int(lo[group[0]])
-        rows_of = order[g0:int(hi[group[-1]])]
+        rows_of = order[g0 : int(hi[group[-1]])]
         frags = _json_fragments(table, rows_of)
         b = table.origin[rows_of]
         # drift keys only from their first batch on
@@ -389,12 +423,19 @@ def _jsonl_files(table, order, files, lo, hi, stats):
             yield h, ("\n".join(lines[a:z]) + "\n").encode("utf-8")
 
 
-TRADE_SCHEMA = pa.schema([
-    ("trade_id", pa.string()), ("listing_id", pa.string()), ("buyer_id", pa.string()),
-    ("seller_id", pa.string()), ("executed_at", pa.timestamp("us", tz="UTC")),
-    ("price", pa.decimal128(18, 4)), ("quantity", pa.int64()), ("currency", pa.string()),
-    ("fee", pa.decimal128(18, 4)),
-])
+TRADE_SCHEMA = pa.schema(
+    [
+        ("trade_id", pa.string()),
+        ("listing_id", pa.string()),
+        ("buyer_id", pa.string()),
+        ("seller_id", pa.string()),
+        ("executed_at", pa.timestamp("us", tz="UTC")),
+        ("price", pa.decimal128(18, 4)),
+        ("quantity", pa.int64()),
+        ("currency", pa.string()),
+        ("fee", pa.decimal128(18, 4)),
+    ]
+)
 
 
 def decimal_array(scaled: np.ndarray, dtype: pa.DataType) -> pa.Array:
@@ -419,8 +460,9 @@ def _parquet_files(table, order, files, lo, hi, stats):
             if pa.types.is_decimal(f.type):
                 arrays.append(decimal_array(v.astype(np.int64), f.type))
             elif pa.types.is_timestamp(f.type):
-                arrays.append(pa.array(v.astype(np.int64) * 1_000_000, type=pa.int64()).cast(
-                    f.type))
+                arrays.append(
+                    pa.array(v.astype(np.int64) * 1_000_000, type=pa.int64()).cast(f.type)
+                )
             elif pa.types.is_integer(f.type):
                 arrays.append(pa.array(v.astype(np.int64), type=f.type))
             else:

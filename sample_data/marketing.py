@@ -14,8 +14,11 @@ from sample_data.util import DAY, fmt_date, fmt_utc, hex_ids, uuid_ids, weekday
 
 P_SEARCH, P_SOCIAL, P_AFFILIATE = range(3)
 
-SEARCH_CAMPAIGNS = [(ai, cid, name, utm) for ai, (_tz, _cur, camps) in
-                    enumerate(ref.SEARCH_ACCOUNTS) for cid, name, utm in camps]
+SEARCH_CAMPAIGNS = [
+    (ai, cid, name, utm)
+    for ai, (_tz, _cur, camps) in enumerate(ref.SEARCH_ACCOUNTS)
+    for cid, name, utm in camps
+]
 
 
 class DailyFeed:
@@ -48,8 +51,9 @@ class DailyFeed:
 
 
 class Marketing:
-    def __init__(self, ctx: Ctx, rng: np.random.Generator, inst: dict, first_open: np.ndarray,
-                 n_users: int):
+    def __init__(
+        self, ctx: Ctx, rng: np.random.Generator, inst: dict, first_open: np.ndarray, n_users: int
+    ):
         self.ctx, self.rng = ctx, rng
         self.day0 = ctx.t0 // DAY
         self.first_day = self.day0 - 7
@@ -68,8 +72,11 @@ class Marketing:
     def _campaigns(self, platform: np.ndarray) -> np.ndarray:
         rng = self.rng
         out = np.empty(platform.size, dtype=np.int64)
-        for p, w in ((P_SEARCH, self.w_search), (P_SOCIAL, self.w_social),
-                     (P_AFFILIATE, self.w_aff)):
+        for p, w in (
+            (P_SEARCH, self.w_search),
+            (P_SOCIAL, self.w_social),
+            (P_AFFILIATE, self.w_aff),
+        ):
             sel = np.nonzero(platform == p)[0]
             out[sel] = rng.choice(w.size, sel.size, p=w)
         return out
@@ -100,8 +107,11 @@ class Marketing:
         owner = np.repeat(np.arange(n), k)
         anchor = np.where(paid, lc_t, fo)[owner]
         after = rng.random(owner.size) < np.where(paid[owner], 0.15, 0.3)
-        t = np.where(after, fo[owner] + rng.integers(60, 5 * DAY, owner.size),
-                     anchor - rng.integers(60, 7 * DAY, owner.size))
+        t = np.where(
+            after,
+            fo[owner] + rng.integers(60, 5 * DAY, owner.size),
+            anchor - rng.integers(60, 7 * DAY, owner.size),
+        )
         platform = rng.choice(3, owner.size, p=[0.4, 0.45, 0.15])
         ttype = (rng.random(owner.size) < 0.3).astype(np.int64)
         in_window = (t < fo[owner]) & (t >= fo[owner] - 7 * DAY)
@@ -121,8 +131,11 @@ class Marketing:
         all_t[all_t == fo_t - 7 * DAY] -= 1
         order = np.lexsort((all_t, all_anon))
         all_anon, all_t = all_anon[order], all_t[order]
-        all_type, all_platform, all_campaign = (all_type[order], all_platform[order],
-                                                all_campaign[order])
+        all_type, all_platform, all_campaign = (
+            all_type[order],
+            all_platform[order],
+            all_campaign[order],
+        )
         for _ in range(10):
             dup = np.nonzero((all_anon[1:] == all_anon[:-1]) & (all_t[1:] <= all_t[:-1]))[0] + 1
             if dup.size == 0:
@@ -130,8 +143,13 @@ class Marketing:
             all_t[dup] = all_t[dup - 1] + 1
         fo_t = first_open[all_anon]
         all_t[all_t == fo_t] += 1
-        self.touch = {"anon": all_anon, "t": all_t, "type": all_type, "platform": all_platform,
-                      "campaign": all_campaign}
+        self.touch = {
+            "anon": all_anon,
+            "t": all_t,
+            "type": all_type,
+            "platform": all_platform,
+            "campaign": all_campaign,
+        }
 
     def touch_table(self, anon_text: list[str]) -> Table:
         rng, tp = self.rng, self.touch
@@ -154,8 +172,10 @@ class Marketing:
                 cid = [ref.SOCIAL_CAMPAIGNS[c][0] for c in camp]
                 uc = [ref.SOCIAL_CAMPAIGNS[c][2] for c in camp]
             else:
-                utm[sel] = [ref.AFFILIATE_UTM[v % len(ref.AFFILIATE_UTM)].format(
-                    p=ref.AFFILIATES[c][0]) for v, c in zip(var, camp, strict=True)]
+                utm[sel] = [
+                    ref.AFFILIATE_UTM[v % len(ref.AFFILIATE_UTM)].format(p=ref.AFFILIATES[c][0])
+                    for v, c in zip(var, camp, strict=True)
+                ]
                 cid = [ref.AFFILIATES[c][0] for c in camp]
                 uc = ["cpi_2026" if v % 3 else "cashback_offer" for v in var]
             campaign_id[sel] = cid
@@ -164,23 +184,43 @@ class Marketing:
         utm_campaign[rng.random(n) < 0.04] = None
         day = tp["t"] // DAY
         batch = feed.batch_of(feed.delivery_day(day))
-        t = Table("marketing/touchpoints", "jsonl",
-                  ["touch_id", "anonymous_id", "touched_at", "touch_type", "utm_source",
-                   "utm_campaign", "campaign_id"], key=["touch_id"], hourly=False,
-                  kinds={"utm_source": "text"}, ts_col="touched_at")
-        t.set_rows({
-            "touch_id": hex_ids(np.arange(n), 0x70C4, "tp_"),
-            "anonymous_id": [anon_text[a] for a in tp["anon"].tolist()],
-            "touched_at": fmt_utc(tp["t"]),
-            "touch_type": np.where(tp["type"] == 1, "click", "impression").astype(object),
-            "utm_source": utm, "utm_campaign": utm_campaign, "campaign_id": campaign_id,
-        }, batch, tp["t"])
+        t = Table(
+            "marketing/touchpoints",
+            "jsonl",
+            [
+                "touch_id",
+                "anonymous_id",
+                "touched_at",
+                "touch_type",
+                "utm_source",
+                "utm_campaign",
+                "campaign_id",
+            ],
+            key=["touch_id"],
+            hourly=False,
+            kinds={"utm_source": "text"},
+            ts_col="touched_at",
+        )
+        t.set_rows(
+            {
+                "touch_id": hex_ids(np.arange(n), 0x70C4, "tp_"),
+                "anonymous_id": [anon_text[a] for a in tp["anon"].tolist()],
+                "touched_at": fmt_utc(tp["t"]),
+                "touch_type": np.where(tp["type"] == 1, "click", "impression").astype(object),
+                "utm_source": utm,
+                "utm_campaign": utm_campaign,
+                "campaign_id": campaign_id,
+            },
+            batch,
+            tp["t"],
+        )
         t.files = feed.files
         return t
 
     # ------------------------------------------------------------------ ad reports
-    def _versions(self, feed: DailyFeed, day: np.ndarray, p_restate: np.ndarray,
-                  partial: np.ndarray):
+    def _versions(
+        self, feed: DailyFeed, day: np.ndarray, p_restate: np.ndarray, partial: np.ndarray
+    ):
         """Deliveries of each report row: (row, factor, batch); the last one is final."""
         rng = self.rng
         n = day.size
@@ -194,9 +234,15 @@ class Marketing:
             if v > 0:  # a missing day moves on to the next delivery
                 dd = np.where(dd >= 0, feed.delivery_day(dd - 1), -1)
             final = n_re[sel] == v
-            fac = np.where(final, 1.0, np.where(partial[sel] & (v == 0),
-                                                rng.uniform(0.82, 0.95, sel.size),
-                                                rng.uniform(0.94, 1.07, sel.size)))
+            fac = np.where(
+                final,
+                1.0,
+                np.where(
+                    partial[sel] & (v == 0),
+                    rng.uniform(0.82, 0.95, sel.size),
+                    rng.uniform(0.94, 1.07, sel.size),
+                ),
+            )
             rows.append(sel)
             dels.append(dd)
             facs.append(fac)
@@ -220,39 +266,73 @@ class Marketing:
             tz = ctx.tzt.index[tz_name]
             mine = sel & (tp["campaign"] == ci)
             ld = ctx.tzt.local_day(np.full(int(mine.sum()), tz), tp["t"][mine])
-            clicks_tr = np.bincount(np.clip(ld[tp["type"][mine] == 1] - self.first_day, 0,
-                                            days.size), minlength=days.size + 1)[:days.size]
+            clicks_tr = np.bincount(
+                np.clip(ld[tp["type"][mine] == 1] - self.first_day, 0, days.size),
+                minlength=days.size + 1,
+            )[: days.size]
             base = max(2.0, self.scale * rng.uniform(1, 5))
-            clicks = np.round(clicks_tr * rng.uniform(2.5, 4.0, days.size)).astype(np.int64) + \
-                rng.poisson(base, days.size) + 1
+            clicks = (
+                np.round(clicks_tr * rng.uniform(2.5, 4.0, days.size)).astype(np.int64)
+                + rng.poisson(base, days.size)
+                + 1
+            )
             impressions = np.round(clicks * rng.uniform(12, 40, days.size)).astype(np.int64)
             cpc = rng.uniform(0.8, 3.5) * rng.uniform(0.85, 1.15, days.size)
             ci_cur = ref.CUR_INDEX[cur]
             major = clicks * cpc * PER_USD[ci_cur]
-            rows.append((days, np.full(days.size, ci), np.full(days.size, ai), clicks,
-                         impressions, major, np.full(days.size, ci_cur),
-                         np.full(days.size, tz_name == "America/Los_Angeles")))
-        day, camp, acct, clicks, imps, major, cur, partial = (np.concatenate(x) for x in
-                                                              zip(*rows, strict=True))
+            rows.append(
+                (
+                    days,
+                    np.full(days.size, ci),
+                    np.full(days.size, ai),
+                    clicks,
+                    impressions,
+                    major,
+                    np.full(days.size, ci_cur),
+                    np.full(days.size, tz_name == "America/Los_Angeles"),
+                )
+            )
+        day, camp, acct, clicks, imps, major, cur, partial = (
+            np.concatenate(x) for x in zip(*rows, strict=True)
+        )
         r, fac, batch = self._versions(feed, day, np.full(day.size, 0.25), partial)
         exp = np.asarray(ref.CUR_EXP)[cur[r]]
-        minor = np.maximum(np.round(major[r] * fac * 10.0 ** exp), 1).astype(np.int64)
+        minor = np.maximum(np.round(major[r] * fac * 10.0**exp), 1).astype(np.int64)
         micros = minor * 10 ** (6 - exp)
-        t = Table("marketing/search_ads", "csv",
-                  ["report_date", "account_timezone", "campaign_id", "campaign_name",
-                   "impressions", "clicks", "cost_micros", "currency"],
-                  key=["report_date", "campaign_id"], hourly=False, ts_col="report_date",
-                  ts_kind="date", amount_col="cost_micros", currency_col="currency")
-        t.set_rows({
-            "report_date": fmt_date(day[r]),
-            "account_timezone": [ref.SEARCH_ACCOUNTS[a][0] for a in acct[r].tolist()],
-            "campaign_id": [SEARCH_CAMPAIGNS[c][1] for c in camp[r].tolist()],
-            "campaign_name": [SEARCH_CAMPAIGNS[c][2] for c in camp[r].tolist()],
-            "impressions": np.round(imps[r] * fac).astype(np.int64).tolist(),
-            "clicks": np.maximum(np.round(clicks[r] * fac), 1).astype(np.int64).tolist(),
-            "cost_micros": micros.tolist(),
-            "currency": [ref.CURRENCY_CODES[c] for c in cur[r].tolist()],
-        }, batch, camp[r])
+        t = Table(
+            "marketing/search_ads",
+            "csv",
+            [
+                "report_date",
+                "account_timezone",
+                "campaign_id",
+                "campaign_name",
+                "impressions",
+                "clicks",
+                "cost_micros",
+                "currency",
+            ],
+            key=["report_date", "campaign_id"],
+            hourly=False,
+            ts_col="report_date",
+            ts_kind="date",
+            amount_col="cost_micros",
+            currency_col="currency",
+        )
+        t.set_rows(
+            {
+                "report_date": fmt_date(day[r]),
+                "account_timezone": [ref.SEARCH_ACCOUNTS[a][0] for a in acct[r].tolist()],
+                "campaign_id": [SEARCH_CAMPAIGNS[c][1] for c in camp[r].tolist()],
+                "campaign_name": [SEARCH_CAMPAIGNS[c][2] for c in camp[r].tolist()],
+                "impressions": np.round(imps[r] * fac).astype(np.int64).tolist(),
+                "clicks": np.maximum(np.round(clicks[r] * fac), 1).astype(np.int64).tolist(),
+                "cost_micros": micros.tolist(),
+                "currency": [ref.CURRENCY_CODES[c] for c in cur[r].tolist()],
+            },
+            batch,
+            camp[r],
+        )
         t.files = feed.files
         return t
 
@@ -265,44 +345,67 @@ class Marketing:
         for ci, (_cid, _name, _utm, cur) in enumerate(ref.SOCIAL_CAMPAIGNS):
             mine = sel & (tp["campaign"] == ci)
             d = np.clip(tp["t"][mine] // DAY - self.first_day, 0, days.size)
-            clicks_tr = np.bincount(d[tp["type"][mine] == 1], minlength=days.size + 1)[:days.size]
-            imps_tr = np.bincount(d, minlength=days.size + 1)[:days.size]
+            clicks_tr = np.bincount(d[tp["type"][mine] == 1], minlength=days.size + 1)[: days.size]
+            imps_tr = np.bincount(d, minlength=days.size + 1)[: days.size]
             base = max(2.0, self.scale * rng.uniform(1, 6))
-            clicks = np.round(clicks_tr * rng.uniform(2, 4, days.size)).astype(np.int64) + \
-                rng.poisson(base, days.size) + 1
-            imps = np.round(imps_tr * rng.uniform(15, 30, days.size) + clicks * rng.uniform(
-                40, 90, days.size)).astype(np.int64)
+            clicks = (
+                np.round(clicks_tr * rng.uniform(2, 4, days.size)).astype(np.int64)
+                + rng.poisson(base, days.size)
+                + 1
+            )
+            imps = np.round(
+                imps_tr * rng.uniform(15, 30, days.size) + clicks * rng.uniform(40, 90, days.size)
+            ).astype(np.int64)
             cpm = rng.uniform(5, 12) * rng.uniform(0.9, 1.1, days.size)
             ci_cur = ref.CUR_INDEX[cur]
             major = imps / 1000.0 * cpm * PER_USD[ci_cur]
-            rows.append((days, np.full(days.size, ci), clicks, imps, major,
-                         np.full(days.size, ci_cur)))
-        day, camp, clicks, imps, major, cur = (np.concatenate(x) for x in zip(*rows,
-                                                                               strict=True))
-        r, fac, batch = self._versions(feed, day, np.full(day.size, 0.3),
-                                       np.zeros(day.size, dtype=bool))
+            rows.append(
+                (days, np.full(days.size, ci), clicks, imps, major, np.full(days.size, ci_cur))
+            )
+        day, camp, clicks, imps, major, cur = (np.concatenate(x) for x in zip(*rows, strict=True))
+        r, fac, batch = self._versions(
+            feed, day, np.full(day.size, 0.3), np.zeros(day.size, dtype=bool)
+        )
         cents = np.maximum(np.round(major[r] * fac * 100), 1).astype(np.int64)
         imps_v = np.round(imps[r] * fac).astype(np.int64)
-        t = Table("marketing/social_ads", "jsonl",
-                  ["date_start", "campaign_id", "campaign_name", "impressions", "clicks",
-                   "spend", "account_currency"], key=["date_start", "campaign_id"],
-                  hourly=False, kinds={"campaign_name": "text", "clicks": "int",
-                                       "reach": "int", "frequency": "raw"},
-                  drift=[("reach", drift_from), ("frequency", drift_from)],
-                  ts_col="date_start", ts_kind="date", amount_col="spend", amount_kind="dec",
-                  currency_col="account_currency")
+        t = Table(
+            "marketing/social_ads",
+            "jsonl",
+            [
+                "date_start",
+                "campaign_id",
+                "campaign_name",
+                "impressions",
+                "clicks",
+                "spend",
+                "account_currency",
+            ],
+            key=["date_start", "campaign_id"],
+            hourly=False,
+            kinds={"campaign_name": "text", "clicks": "int", "reach": "int", "frequency": "raw"},
+            drift=[("reach", drift_from), ("frequency", drift_from)],
+            ts_col="date_start",
+            ts_kind="date",
+            amount_col="spend",
+            amount_kind="dec",
+            currency_col="account_currency",
+        )
         reach = np.maximum((imps_v / rng.uniform(1.2, 2.5, r.size)).astype(np.int64), 1)
-        t.set_rows({
-            "date_start": fmt_date(day[r]),
-            "campaign_id": [ref.SOCIAL_CAMPAIGNS[c][0] for c in camp[r].tolist()],
-            "campaign_name": [ref.SOCIAL_CAMPAIGNS[c][1] for c in camp[r].tolist()],
-            "impressions": [str(v) for v in imps_v.tolist()],
-            "clicks": np.maximum(np.round(clicks[r] * fac), 1).astype(np.int64).tolist(),
-            "spend": [f"{c // 100}.{c % 100:02d}" for c in cents.tolist()],
-            "account_currency": [ref.CURRENCY_CODES[c] for c in cur[r].tolist()],
-            "reach": reach.tolist(),
-            "frequency": [f"{v:.2f}" for v in (imps_v / reach).tolist()],
-        }, batch, camp[r])
+        t.set_rows(
+            {
+                "date_start": fmt_date(day[r]),
+                "campaign_id": [ref.SOCIAL_CAMPAIGNS[c][0] for c in camp[r].tolist()],
+                "campaign_name": [ref.SOCIAL_CAMPAIGNS[c][1] for c in camp[r].tolist()],
+                "impressions": [str(v) for v in imps_v.tolist()],
+                "clicks": np.maximum(np.round(clicks[r] * fac), 1).astype(np.int64).tolist(),
+                "spend": [f"{c // 100}.{c % 100:02d}" for c in cents.tolist()],
+                "account_currency": [ref.CURRENCY_CODES[c] for c in cur[r].tolist()],
+                "reach": reach.tolist(),
+                "frequency": [f"{v:.2f}" for v in (imps_v / reach).tolist()],
+            },
+            batch,
+            camp[r],
+        )
         t.files = feed.files
         return t
 
@@ -316,40 +419,73 @@ class Marketing:
         for pi, (_pid, _name, cur, cpi, friendly) in enumerate(ref.AFFILIATES):
             mine = sel & (tp["campaign"] == pi) & (tp["type"] == 1)
             d = np.clip(tp["t"][mine] // DAY - self.first_day, 0, days.size)
-            clicks_tr = np.bincount(d, minlength=days.size + 1)[:days.size]
-            inst_d = np.clip(np.asarray(attributed.get(pi, []), dtype=np.int64) -
-                             self.first_day, 0, days.size)
-            inst_tr = np.bincount(inst_d, minlength=days.size + 1)[:days.size]
-            clicks = np.round(clicks_tr * rng.uniform(1.5, 3, days.size)).astype(np.int64) + \
-                rng.poisson(1.0, days.size)
-            infl = rng.uniform(1.2, 1.6, days.size) if friendly else rng.uniform(1.0, 1.3,
-                                                                                 days.size)
+            clicks_tr = np.bincount(d, minlength=days.size + 1)[: days.size]
+            inst_d = np.clip(
+                np.asarray(attributed.get(pi, []), dtype=np.int64) - self.first_day, 0, days.size
+            )
+            inst_tr = np.bincount(inst_d, minlength=days.size + 1)[: days.size]
+            clicks = np.round(clicks_tr * rng.uniform(1.5, 3, days.size)).astype(
+                np.int64
+            ) + rng.poisson(1.0, days.size)
+            infl = (
+                rng.uniform(1.2, 1.6, days.size) if friendly else rng.uniform(1.0, 1.3, days.size)
+            )
             installs = np.round(inst_tr * infl).astype(np.int64) + rng.poisson(
-                max(0.5, self.scale * rng.uniform(0.3, 1.5)), days.size)
+                max(0.5, self.scale * rng.uniform(0.3, 1.5)), days.size
+            )
             ci_cur = ref.CUR_INDEX[cur]
             major = (installs * cpi + clicks * 0.03) * PER_USD[ci_cur]
             keep = (clicks > 0) | (installs > 0)
-            rows.append((days[keep], np.full(int(keep.sum()), pi), clicks[keep],
-                         installs[keep], major[keep], np.full(int(keep.sum()), ci_cur)))
-        day, part, clicks, installs, major, cur = (np.concatenate(x) for x in zip(
-            *rows, strict=True))
-        r, fac, batch = self._versions(feed, day, np.full(day.size, 0.2),
-                                       np.zeros(day.size, dtype=bool))
+            rows.append(
+                (
+                    days[keep],
+                    np.full(int(keep.sum()), pi),
+                    clicks[keep],
+                    installs[keep],
+                    major[keep],
+                    np.full(int(keep.sum()), ci_cur),
+                )
+            )
+        day, part, clicks, installs, major, cur = (
+            np.concatenate(x) for x in zip(*rows, strict=True)
+        )
+        r, fac, batch = self._versions(
+            feed, day, np.full(day.size, 0.2), np.zeros(day.size, dtype=bool)
+        )
         cents = np.maximum(np.round(major[r] * fac * 100), 1).astype(np.int64)
-        t = Table("marketing/affiliate", "csv",
-                  ["day", "partner_id", "partner_name", "clicks", "installs", "payout_amount",
-                   "payout_currency"], key=["day", "partner_id"], hourly=False, ts_col="day",
-                  ts_kind="date", amount_col="payout_amount", amount_kind="dec",
-                  currency_col="payout_currency")
-        t.set_rows({
-            "day": fmt_date(day[r]),
-            "partner_id": [ref.AFFILIATES[p][0] for p in part[r].tolist()],
-            "partner_name": [ref.AFFILIATES[p][1] for p in part[r].tolist()],
-            "clicks": clicks[r].tolist(),
-            "installs": np.round(installs[r] * np.minimum(fac, 1.0)).astype(np.int64).tolist(),
-            "payout_amount": [f"{c // 100}.{c % 100:02d}" for c in cents.tolist()],
-            "payout_currency": [ref.CURRENCY_CODES[c] for c in cur[r].tolist()],
-        }, batch, part[r])
+        t = Table(
+            "marketing/affiliate",
+            "csv",
+            [
+                "day",
+                "partner_id",
+                "partner_name",
+                "clicks",
+                "installs",
+                "payout_amount",
+                "payout_currency",
+            ],
+            key=["day", "partner_id"],
+            hourly=False,
+            ts_col="day",
+            ts_kind="date",
+            amount_col="payout_amount",
+            amount_kind="dec",
+            currency_col="payout_currency",
+        )
+        t.set_rows(
+            {
+                "day": fmt_date(day[r]),
+                "partner_id": [ref.AFFILIATES[p][0] for p in part[r].tolist()],
+                "partner_name": [ref.AFFILIATES[p][1] for p in part[r].tolist()],
+                "clicks": clicks[r].tolist(),
+                "installs": np.round(installs[r] * np.minimum(fac, 1.0)).astype(np.int64).tolist(),
+                "payout_amount": [f"{c // 100}.{c % 100:02d}" for c in cents.tolist()],
+                "payout_currency": [ref.CURRENCY_CODES[c] for c in cur[r].tolist()],
+            },
+            batch,
+            part[r],
+        )
         t.files = feed.files
         return t
 
@@ -370,15 +506,27 @@ class Marketing:
         c = np.tile(np.arange(n_c), dates.size)
         rate = level.ravel()
         batch = feed.batch_of(feed.delivery_day(d))
-        t = Table("reference/fx_rates", "csv", ["rate_date", "currency", "usd_per_unit"],
-                  key=["rate_date", "currency"], hourly=False, ts_col="rate_date",
-                  ts_kind="date", amount_col="usd_per_unit", amount_kind="dec",
-                  currency_col="currency")
-        t.set_rows({
-            "rate_date": fmt_date(d),
-            "currency": [ref.CURRENCY_CODES[i] for i in c.tolist()],
-            "usd_per_unit": [f"{v:.6f}" for v in rate.tolist()],
-        }, batch, d * 100 + c)
+        t = Table(
+            "reference/fx_rates",
+            "csv",
+            ["rate_date", "currency", "usd_per_unit"],
+            key=["rate_date", "currency"],
+            hourly=False,
+            ts_col="rate_date",
+            ts_kind="date",
+            amount_col="usd_per_unit",
+            amount_kind="dec",
+            currency_col="currency",
+        )
+        t.set_rows(
+            {
+                "rate_date": fmt_date(d),
+                "currency": [ref.CURRENCY_CODES[i] for i in c.tolist()],
+                "usd_per_unit": [f"{v:.6f}" for v in rate.tolist()],
+            },
+            batch,
+            d * 100 + c,
+        )
         t.files = feed.files
         return t
 

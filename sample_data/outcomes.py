@@ -23,15 +23,40 @@ from sample_data.util import DAY, HOUR
 CP_SIGNUP, CP_LOGIN, CP_PAYMENT, CP_PAYOUT = range(4)
 ACTIONS = ["allow", "challenge", "review", "block"]
 TYPOLOGY_RULES = {
-    ROLE_BF: ["device_shared", "subnet_velocity", "referral_chain", "disposable_email",
-              "ip_velocity", "bonus_then_payout", "shared_payout_account", "email_pattern"],
-    ROLE_CT: ["card_velocity", "bin_velocity", "small_amount_burst", "cvc_failures",
-              "many_cards_per_user", "card_country_mismatch"],
-    ROLE_ATO: ["new_device", "new_country", "failed_login_burst", "payout_after_password_reset",
-               "new_payout_method", "impossible_travel"],
+    ROLE_BF: [
+        "device_shared",
+        "subnet_velocity",
+        "referral_chain",
+        "disposable_email",
+        "ip_velocity",
+        "bonus_then_payout",
+        "shared_payout_account",
+        "email_pattern",
+    ],
+    ROLE_CT: [
+        "card_velocity",
+        "bin_velocity",
+        "small_amount_burst",
+        "cvc_failures",
+        "many_cards_per_user",
+        "card_country_mismatch",
+    ],
+    ROLE_ATO: [
+        "new_device",
+        "new_country",
+        "failed_login_burst",
+        "payout_after_password_reset",
+        "new_payout_method",
+        "impossible_travel",
+    ],
     ROLE_COL: ["high_amount", "device_shared", "rapid_cashout"],
-    ROLE_MULE: ["rapid_cashout", "shared_payout_account", "card_country_mismatch",
-                "high_amount", "new_payout_method"],
+    ROLE_MULE: [
+        "rapid_cashout",
+        "shared_payout_account",
+        "card_country_mismatch",
+        "high_amount",
+        "new_payout_method",
+    ],
 }
 
 
@@ -58,14 +83,30 @@ class Outcomes:
         logins = sim.login_scored.build()["event"]
         signup_ev = sim.signup_event
         parts = [
-            (np.full(pop.n, CP_SIGNUP), np.arange(pop.n), signup_ev,
-             pop.created + rng.integers(1, 4, pop.n)),
-            (np.full(logins.size, CP_LOGIN), ev["user"][logins], logins,
-             ev["t"][logins] + rng.integers(0, 3, logins.size)),
-            (np.full(pay["user"].size, CP_PAYMENT), pay["user"], np.arange(pay["user"].size),
-             pay["t"]),
-            (np.full(po["user"].size, CP_PAYOUT), po["user"], np.arange(po["user"].size),
-             po["t"] + rng.integers(1, 31, po["user"].size)),
+            (
+                np.full(pop.n, CP_SIGNUP),
+                np.arange(pop.n),
+                signup_ev,
+                pop.created + rng.integers(1, 4, pop.n),
+            ),
+            (
+                np.full(logins.size, CP_LOGIN),
+                ev["user"][logins],
+                logins,
+                ev["t"][logins] + rng.integers(0, 3, logins.size),
+            ),
+            (
+                np.full(pay["user"].size, CP_PAYMENT),
+                pay["user"],
+                np.arange(pay["user"].size),
+                pay["t"],
+            ),
+            (
+                np.full(po["user"].size, CP_PAYOUT),
+                po["user"],
+                np.arange(po["user"].size),
+                po["t"] + rng.integers(1, 31, po["user"].size),
+            ),
         ]
         cp = np.concatenate([p[0] for p in parts])
         user = np.concatenate([p[1] for p in parts]).astype(np.int64)
@@ -114,13 +155,19 @@ class Outcomes:
                 force(d[:1], 800, 899, ROLE_COL)
             elif g.typology == "mule_cashout" and rng.random() < 0.4:
                 buyers = g.info["buyers"]
-                bp = np.nonzero(np.isin(pay["user"], buyers[rng.random(buyers.size) < 0.3]) &
-                                (pay["purpose"] == 1))[0]
+                bp = np.nonzero(
+                    np.isin(pay["user"], buyers[rng.random(buyers.size) < 0.3])
+                    & (pay["purpose"] == 1)
+                )[0]
                 force(at(CP_PAYMENT, bp), 800, 899, ROLE_MULE)
                 mp = np.asarray(g.info.get("payouts", []), dtype=np.int64)
                 force(at(CP_PAYOUT, mp[-2:]), 900, 999, ROLE_MULE)
-                force(at(CP_PAYOUT, mp[:-2][rng.random(max(mp.size - 2, 0)) < 0.2]), 800, 899,
-                      ROLE_MULE)
+                force(
+                    at(CP_PAYOUT, mp[:-2][rng.random(max(mp.size - 2, 0)) < 0.2]),
+                    800,
+                    899,
+                    ROLE_MULE,
+                )
         # card testers: the velocity rules fire part-way into some bursts
         ct_pay = np.nonzero((pay["risk"] == 2) & (pay["purpose"] == 0))[0]
         for a in np.unique(pay["user"][ct_pay]).tolist():
@@ -150,14 +197,24 @@ class Outcomes:
         score[natural] = rng.integers(650, 800, int(natural.sum()))
         action[natural] = 1
         rules = self._rules(cp, score, role, forced_rules)
-        self.dec = {"checkpoint": cp, "user": user, "subject": subject, "t": t, "score": score,
-                    "action": action, "rules": rules}
+        self.dec = {
+            "checkpoint": cp,
+            "user": user,
+            "subject": subject,
+            "t": t,
+            "score": score,
+            "action": action,
+            "rules": rules,
+        }
 
     def _rules(self, cp, score, role, forced_rules) -> list[str]:
         rng = self.rng
         n = cp.size
-        k = np.where(score < 300, (rng.random(n) < 0.25).astype(np.int64),
-                     np.where(score < 650, rng.integers(1, 3, n), rng.integers(1, 4, n)))
+        k = np.where(
+            score < 300,
+            (rng.random(n) < 0.25).astype(np.int64),
+            np.where(score < 650, rng.integers(1, 3, n), rng.integers(1, 4, n)),
+        )
         pick = rng.random((n, 3))
         out = []
         pools = [ref.RULES[c] for c in ref.CHECKPOINTS]
@@ -197,9 +254,12 @@ class Outcomes:
             t = int(d["t"][i])
             review = d["action"][i] == 2
             fraud = pop.role[u] >= 2 and pop.role[u] != ROLE_ATO
-            ato_victim = pop.role[u] == ROLE_ATO and d["checkpoint"][i] >= CP_LOGIN and \
-                int(d["score"][i]) >= 800 and pop.groups[pop.group_index[u]].typology == \
-                "account_takeover"
+            ato_victim = (
+                pop.role[u] == ROLE_ATO
+                and d["checkpoint"][i] >= CP_LOGIN
+                and int(d["score"][i]) >= 800
+                and pop.groups[pop.group_index[u]].typology == "account_takeover"
+            )
             t_r = t + int(rng.integers(1, 120))
             if t_r >= ctx.t_end:
                 continue
@@ -218,9 +278,14 @@ class Outcomes:
                         sim.changes.add(user=u, t=closed + 60, field="status", value="active")
                 if fraud and rng.random() < 0.2:
                     tc = t_r + int(rng.integers(HOUR, DAY))
-                    sim.tickets.add(user=u, t=tc, category=0,
-                                    resolved=tc + int(rng.integers(HOUR, 2 * DAY)),
-                                    resolution="restriction_upheld", csat=self._csat(low=True))
+                    sim.tickets.add(
+                        user=u,
+                        t=tc,
+                        category=0,
+                        resolved=tc + int(rng.integers(HOUR, 2 * DAY)),
+                        resolution="restriction_upheld",
+                        csat=self._csat(low=True),
+                    )
                 continue
             # a benign user wrongly restricted
             complains = rng.random() < 0.7
@@ -228,12 +293,19 @@ class Outcomes:
             if complains:
                 tc = t_r + int(rng.integers(HOUR, DAY))
                 tr = tc + int(rng.integers(2 * HOUR, 2 * DAY))
-                sim.tickets.add(user=u, t=tc, category=0, resolved=tr,
-                                resolution="restriction_lifted", csat=self._csat())
+                sim.tickets.add(
+                    user=u,
+                    t=tc,
+                    category=0,
+                    resolved=tr,
+                    resolution="restriction_lifted",
+                    csat=self._csat(),
+                )
                 t_lift = tr + 30
                 if not review:
-                    self._case(u, tc + int(rng.integers(60, 1800)), tr, "support",
-                               "false_positive", None)
+                    self._case(
+                        u, tc + int(rng.integers(60, 1800)), tr, "support", "false_positive", None
+                    )
             if review:
                 closed = case_open + int(rng.integers(2 * HOUR, 2 * DAY))
                 outcome = "false_positive" if rng.random() < 0.85 else "inconclusive"
@@ -247,12 +319,14 @@ class Outcomes:
         ctx = self.ctx
         if opened >= ctx.t_end:
             return
-        text = self.sim.analyst_text(typology) if typology and outcome == "confirmed_fraud" \
-            else None
+        text = (
+            self.sim.analyst_text(typology) if typology and outcome == "confirmed_fraud" else None
+        )
         if closed >= ctx.t_end or outcome is None:
             closed, outcome, text = -1, None, None
-        self.sim.cases.add(user=user, t=opened, closed=closed, source=source, outcome=outcome,
-                           typology=text)
+        self.sim.cases.add(
+            user=user, t=opened, closed=closed, source=source, outcome=outcome, typology=text
+        )
 
     def _csat(self, low: bool = False) -> int:
         rng = self.rng
@@ -268,24 +342,29 @@ class Outcomes:
         benign = (pop.role == ROLE_BENIGN) | (pop.role == ROLE_ATO)
         dec = np.nonzero((pay["status"] == 1) & benign[pay["user"]])[0]
         dec = dec[rng.random(dec.size) < 0.08]
-        self._tickets(pay["user"][dec], pay["t"][dec] + rng.integers(600, DAY, dec.size), 1,
-                      "answered")
+        self._tickets(
+            pay["user"][dec], pay["t"][dec] + rng.integers(600, DAY, dec.size), 1, "answered"
+        )
         red = sim.red
         r = np.nonzero(benign[red["user"]] & (rng.random(red["user"].size) < 0.015))[0]
-        self._tickets(red["user"][r], red["t"][r] + rng.integers(HOUR, 3 * DAY, r.size), 3,
-                      "answered")
+        self._tickets(
+            red["user"][r], red["t"][r] + rng.integers(HOUR, 3 * DAY, r.size), 3, "answered"
+        )
         po = sim.po
         p = np.nonzero(benign[po["user"]] & (rng.random(po["user"].size) < 0.03))[0]
-        self._tickets(po["user"][p], po["t"][p] + rng.integers(HOUR, 3 * DAY, p.size), 4,
-                      "answered")
+        self._tickets(
+            po["user"][p], po["t"][p] + rng.integers(HOUR, 3 * DAY, p.size), 4, "answered"
+        )
         who = np.nonzero(benign & (rng.random(pop.n) < 0.015))[0]
         t = pop.created[who] + (rng.random(who.size) * (ctx.t_end - pop.created[who])).astype(
-            np.int64)
+            np.int64
+        )
         self._tickets(who, t, 5, "answered")
         # scam complaints about other users (not account takeovers)
         who = np.nonzero((pop.role == ROLE_BENIGN) & (rng.random(pop.n) < 0.002))[0]
         t = pop.created[who] + (rng.random(who.size) * (ctx.t_end - pop.created[who])).astype(
-            np.int64)
+            np.int64
+        )
         self._tickets(who, t, 2, "answered")
 
     def _tickets(self, users, t, category, resolution) -> None:
@@ -298,16 +377,18 @@ class Outcomes:
         refund = rng.random(users.size) < 0.15
         res[refund & (category in (1, 3, 4))] = "refunded"
         csat = np.array([self._csat() for _ in range(users.size)], dtype=np.int64)
-        self.sim.tickets.add(user=users, t=t, category=category, resolved=resolved,
-                             resolution=res, csat=csat)
+        self.sim.tickets.add(
+            user=users, t=t, category=category, resolved=resolved, resolution=res, csat=csat
+        )
 
     # ------------------------------------------------------------------ batch alerts
     def _batch_alerts(self) -> None:
         """A weekly graph job flags linked accounts: real rings and innocent look-alikes."""
         pop, rng, ctx = self.pop, self.rng, self.ctx
         monday = ctx.t0 + ((7 - (ctx.t0 // DAY + 3) % 7) % 7) * DAY + 2 * HOUR
-        lookalike = np.nonzero((pop.household >= 0) | np.isin(pop.dev_primary,
-                                                               pop.generic_devices))[0]
+        lookalike = np.nonzero(
+            (pop.household >= 0) | np.isin(pop.dev_primary, pop.generic_devices)
+        )[0]
         for run in range(ctx.days // 7 + 1):
             t_run = monday + run * 7 * DAY
             if t_run >= ctx.t_end:
@@ -319,18 +400,32 @@ class Outcomes:
                 hit = m[rng.random(m.size) < 0.12]
                 for u in hit.tolist():
                     r = rng.random()
-                    outcome = "confirmed_fraud" if r < 0.65 else ("inconclusive" if r < 0.9
-                                                                  else None)
+                    outcome = (
+                        "confirmed_fraud" if r < 0.65 else ("inconclusive" if r < 0.9 else None)
+                    )
                     opened = t_run + int(rng.integers(60, 3 * HOUR))
-                    self._case(u, opened, opened + int(rng.integers(DAY, 5 * DAY)),
-                               "batch_alert", outcome, g.typology)
-            fp = lookalike[(pop.created[lookalike] < t_run - DAY) &
-                           (rng.random(lookalike.size) < 0.03)]
+                    self._case(
+                        u,
+                        opened,
+                        opened + int(rng.integers(DAY, 5 * DAY)),
+                        "batch_alert",
+                        outcome,
+                        g.typology,
+                    )
+            fp = lookalike[
+                (pop.created[lookalike] < t_run - DAY) & (rng.random(lookalike.size) < 0.03)
+            ]
             for u in fp.tolist():
                 opened = t_run + int(rng.integers(60, 3 * HOUR))
                 outcome = "false_positive" if rng.random() < 0.85 else "inconclusive"
-                self._case(u, opened, opened + int(rng.integers(DAY, 5 * DAY)), "batch_alert",
-                           outcome, None)
+                self._case(
+                    u,
+                    opened,
+                    opened + int(rng.integers(DAY, 5 * DAY)),
+                    "batch_alert",
+                    outcome,
+                    None,
+                )
 
     # ------------------------------------------------------------------ chargebacks
     def _chargebacks(self) -> None:
@@ -338,8 +433,7 @@ class Outcomes:
         pay = sim.pay
         idx = np.nonzero((pay["cb_reason"] >= 0) & (pay["status"] == 0))[0]
         delay = np.clip(pay["cb_delay"][idx], 5.0, 119.5)
-        received = pay["t"][idx] + (delay * DAY).astype(np.int64) + rng.integers(60, 3600,
-                                                                                 idx.size)
+        received = pay["t"][idx] + (delay * DAY).astype(np.int64) + rng.integers(60, 3600, idx.size)
         keep = received < ctx.t_end - 60
         idx, received = idx[keep], received[keep]
         reason = pay["cb_reason"][idx].copy()
@@ -349,8 +443,13 @@ class Outcomes:
         partial = rng.random(idx.size) < 0.1
         amount[partial] = np.maximum(amount[partial] // 2, 1)
         order = np.argsort(received, kind="stable")
-        self.cb = {"attempt": idx[order], "t": received[order], "reason": reason[order],
-                   "amount": amount[order], "cur": pay["cur"][idx][order]}
+        self.cb = {
+            "attempt": idx[order],
+            "t": received[order],
+            "reason": reason[order],
+            "amount": amount[order],
+            "cur": pay["cur"][idx][order],
+        }
         # an investigator looks at the first chargeback of each user
         users = pay["user"][self.cb["attempt"]]
         _, first = np.unique(users, return_index=True)
@@ -360,13 +459,13 @@ class Outcomes:
             fraud = pop.role[u] >= 2 and pop.role[u] != ROLE_ATO
             r = rng.random()
             if fraud:
-                outcome = "confirmed_fraud" if r < 0.7 else ("inconclusive" if r < 0.9
-                                                             else None)
+                outcome = "confirmed_fraud" if r < 0.7 else ("inconclusive" if r < 0.9 else None)
             else:
                 outcome = "false_positive" if r < 0.6 else ("inconclusive" if r < 0.9 else None)
             typ = ref.TYPOLOGIES[pop.role[u] - 2] if fraud else None
-            self._case(u, opened, opened + int(rng.integers(DAY, 6 * DAY)), "chargeback",
-                       outcome, typ)
+            self._case(
+                u, opened, opened + int(rng.integers(DAY, 6 * DAY)), "chargeback", outcome, typ
+            )
 
     # ------------------------------------------------------------------ users
     def _user_versions(self) -> None:
@@ -402,8 +501,9 @@ class Outcomes:
                     continue
                 kyc = int(value[i])
             elif f == "phone":
-                phone = make_phone(int(pop.country[uu]), int(rng.integers(0, 10**9)),
-                                   int(rng.integers(0, 4)))
+                phone = make_phone(
+                    int(pop.country[uu]), int(rng.integers(0, 10**9)), int(rng.integers(0, 4))
+                )
             tt = max(int(t[i]), prev_t + 1)
             if tt >= self.ctx.t_end:
                 prev_u = uu
@@ -414,9 +514,10 @@ class Outcomes:
             rows_kyc.append(kyc)
             rows_phone.append(phone)
             prev_u, prev_t = uu, tt
-        self.versions = {"user": np.asarray(rows_user, dtype=np.int64),
-                         "t": np.asarray(rows_t, dtype=np.int64),
-                         "status": np.asarray(rows_status, dtype=object),
-                         "kyc": np.asarray(rows_kyc, dtype=np.int64),
-                         "phone": np.asarray(rows_phone, dtype=object)}
-
+        self.versions = {
+            "user": np.asarray(rows_user, dtype=np.int64),
+            "t": np.asarray(rows_t, dtype=np.int64),
+            "status": np.asarray(rows_status, dtype=object),
+            "kyc": np.asarray(rows_kyc, dtype=np.int64),
+            "phone": np.asarray(rows_phone, dtype=object),
+        }

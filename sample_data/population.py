@@ -66,8 +66,7 @@ class Ctx:
         return self.days * 24
 
 
-def chain_ids(rng: np.random.Generator, k: int, p_own: float) -> tuple[np.ndarray, np.ndarray,
-                                                                        int]:
+def chain_ids(rng: np.random.Generator, k: int, p_own: float) -> tuple[np.ndarray, np.ndarray, int]:
     """Overlapping identifier windows over a ring of ``k`` members.
 
     Identifier j covers a window of 2-4 members (in a random order) and the next window starts
@@ -82,7 +81,7 @@ def chain_ids(rng: np.random.Generator, k: int, p_own: float) -> tuple[np.ndarra
     max_w = max(2, min(4, k - 1))
     while pos < k - 1 or (pos == k - 1 and primary[order[pos]] < 0):
         w = int(rng.integers(2, max_w + 1))
-        window = order[pos:pos + w]
+        window = order[pos : pos + w]
         for m in window.tolist():
             if primary[m] < 0:
                 primary[m] = cur
@@ -108,24 +107,30 @@ def make_phone(country: int, v: int, f: int) -> str:
         area = 201 + v % 780
         ex = 200 + (v // 1000) % 800
         line = v % 10000
-        return [f"({area}) {ex}-{line:04d}", f"{area}-{ex}-{line:04d}",
-                f"+1 {area} {ex} {line:04d}", f"{area}{ex}{line:04d}"][f]
+        return [
+            f"({area}) {ex}-{line:04d}",
+            f"{area}-{ex}-{line:04d}",
+            f"+1 {area} {ex} {line:04d}",
+            f"{area}{ex}{line:04d}",
+        ][f]
     if style == "gb":
         sub = 7000 + v % 1000
         rest = (v // 1000) % 1000000
-        return [f"+44 {sub} {rest:06d}", f"0{sub}{rest:06d}", f"+44{sub}{rest:06d}",
-                f"0{sub} {rest:06d}"][f]
+        return [
+            f"+44 {sub} {rest:06d}",
+            f"0{sub}{rest:06d}",
+            f"+44{sub}{rest:06d}",
+            f"0{sub} {rest:06d}",
+        ][f]
     if style == "in":
         a, b = 70000 + v % 29999, (v // 100000) % 100000
         return [f"+91 {a} {b:05d}", f"{a}{b:05d}", f"+91{a}{b:05d}", f"0{a}{b:05d}"][f]
     if style == "jp":
         a, b = 1000 + v % 9000, (v // 10000) % 10000
-        return [f"+81 90-{a}-{b:04d}", f"090-{a}-{b:04d}", f"+819{a}{b:04d}",
-                f"090{a}{b:04d}"][f]
+        return [f"+81 90-{a}-{b:04d}", f"090-{a}-{b:04d}", f"+819{a}{b:04d}", f"090{a}{b:04d}"][f]
     if style == "br":
         a, b = 90000 + v % 9999, (v // 10000) % 10000
-        return [f"+55 11 {a}-{b:04d}", f"(11) {a}-{b:04d}", f"+5511{a}{b:04d}",
-                f"11{a}{b:04d}"][f]
+        return [f"+55 11 {a}-{b:04d}", f"(11) {a}-{b:04d}", f"+5511{a}{b:04d}", f"11{a}{b:04d}"][f]
     a, b = 150 + v % 30, (v // 100) % 10**8
     return [f"+{cc} {a} {b:08d}", f"0{a}{b:08d}", f"+{cc}{a}{b:08d}", f"00{cc} {a} {b:08d}"][f]
 
@@ -173,8 +178,13 @@ class Population:
         # bonus farms: bursts of 5-30 signups within hours to two days
         made = 0
         while made < targets["bonus_farm"] or counters["bonus_farm"] == 0:
-            k = int(np.clip(round(rng.lognormal(np.log(11), 0.5)), 5,
-                            max(5, min(30, targets["bonus_farm"] - made))))
+            k = int(
+                np.clip(
+                    round(rng.lognormal(np.log(11), 0.5)),
+                    5,
+                    max(5, min(30, targets["bonus_farm"] - made)),
+                )
+            )
             start = t_range(0.5, 4)
             span = rng.uniform(2 * HOUR, 2 * DAY)
             created = np.sort(start + rng.random(k) * span)
@@ -233,8 +243,9 @@ class Population:
         day_weight = 1.0 + 0.35 * rng.random()  # growth over the window
         lo = np.full(n_benign, t0)
         hi = np.full(n_benign, t_end - 30 * 60)
-        created_b = sample_activity_times(rng, lo, hi, tz_b, ctx.tzt,
-                                          np.asarray(ref.DIURNAL), ref.WEEKEND_BOOST)
+        created_b = sample_activity_times(
+            rng, lo, hi, tz_b, ctx.tzt, np.asarray(ref.DIURNAL), ref.WEEKEND_BOOST
+        )
         # growth: thin early signups a little and move them later
         grow = rng.random(n_benign) < (day_weight - 1) * (1 - (created_b - t0) / (t_end - t0))
         created_b[grow] = t_end - 30 * 60 - (created_b[grow] - t0) // 2
@@ -242,7 +253,8 @@ class Population:
 
         created = [created_b, created_t] + [b[0] for b in blocks]
         role = [np.zeros(n_benign, dtype=np.int64), np.ones(n_test, dtype=np.int64)] + [
-            np.full(len(b[0]), b[1]) for b in blocks]
+            np.full(len(b[0]), b[1]) for b in blocks
+        ]
         grp = [np.full(n_benign + n_test, -1)] + [np.full(len(b[0]), b[2]) for b in blocks]
         pos_in_group = [np.full(n_benign + n_test, -1)] + [np.arange(len(b[0])) for b in blocks]
         created = np.concatenate(created).astype(np.int64)
@@ -284,8 +296,9 @@ class Population:
                 same = rng.random(len(g.members)) < 0.8
                 self.country[g.members[same]] = self.country[lead]
                 self.tz[g.members[same]] = self.tz[lead]
-        self.currency = np.array([ref.CUR_INDEX[ref.COUNTRIES[c][2]] for c in
-                                  self.country.tolist()], dtype=np.int64)
+        self.currency = np.array(
+            [ref.CUR_INDEX[ref.COUNTRIES[c][2]] for c in self.country.tolist()], dtype=np.int64
+        )
 
     def _draw_countries(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         rng, tzt = self.ctx.rng, self.ctx.tzt
@@ -359,15 +372,20 @@ class Population:
             self.email_clean[i] = f"{name}+{1000 + j}@{dom}"
         self.phone = self._phones()
         self.own_referral_code = np.asarray(
-            [f"{f[:4].upper()}{c}" for f, c in zip(self.first_name.tolist(),
-                                                   base36_codes(np.arange(n), 104729, 5),
-                                                   strict=True)], dtype=object)
+            [
+                f"{f[:4].upper()}{c}"
+                for f, c in zip(
+                    self.first_name.tolist(), base36_codes(np.arange(n), 104729, 5), strict=True
+                )
+            ],
+            dtype=object,
+        )
         self.referral_code = np.full(n, None, dtype=object)
         self.engagement = np.exp(rng.normal(np.log(0.22), 0.85, n)).clip(0.02, 2.5)
         churn = rng.random(n) < 0.35
         self.active_end = np.where(
-            churn, self.created + (rng.exponential(8.0, n) * DAY).astype(np.int64),
-            self.ctx.t_end)
+            churn, self.created + (rng.exponential(8.0, n) * DAY).astype(np.int64), self.ctx.t_end
+        )
         self.active_end = np.clip(self.active_end, self.created + HOUR, self.ctx.t_end)
         self.is_seller = rng.random(n) < 0.18
         for members in self.households:
@@ -401,7 +419,7 @@ class Population:
         self.home_ip = base + rng.integers(0, 65536, n)
         # carrier NAT / campus / office IPs, each shared by hundreds of unrelated users
         n_nat = max(3, n // 2500)
-        self.nat_ips = ((rng.integers(100, 200, n_nat) << 24) + rng.integers(0, 1 << 24, n_nat))
+        self.nat_ips = (rng.integers(100, 200, n_nat) << 24) + rng.integers(0, 1 << 24, n_nat)
         nat_country = rng.choice(len(ref.COUNTRIES), n_nat)
         self.nat_ip = np.full(n, -1, dtype=np.int64)
         uses_nat = rng.random(n) < 0.35
@@ -410,21 +428,25 @@ class Population:
         choice[same] = rng.integers(0, n_nat, same.size)  # a second try for a local one
         self.nat_ip[uses_nat] = self.nat_ips[choice[uses_nat]]
         r = rng.random(n)
-        self.signup_ip = np.where(r < 0.6, self.home_ip,
-                                  np.where((r < 0.92) & uses_nat, self.nat_ip, self.home_ip))
+        self.signup_ip = np.where(
+            r < 0.6, self.home_ip, np.where((r < 0.92) & uses_nat, self.nat_ip, self.home_ip)
+        )
         travel = r >= 0.95
-        self.signup_ip[travel] = (rng.integers(24, 220, int(travel.sum())) << 24) + \
-            rng.integers(0, 1 << 24, int(travel.sum()))
-        self.signup_device = np.where((rng.random(n) < 0.1) & (self.dev_secondary >= 0),
-                                      self.dev_secondary, self.dev_primary)
+        self.signup_ip[travel] = (rng.integers(24, 220, int(travel.sum())) << 24) + rng.integers(
+            0, 1 << 24, int(travel.sum())
+        )
+        self.signup_device = np.where(
+            (rng.random(n) < 0.1) & (self.dev_secondary >= 0), self.dev_secondary, self.dev_primary
+        )
         # cards
         card_country = np.asarray(ref.COUNTRY_CODES)[self.country]
         bins = self._bins(n)
         self.card_primary = self.cards.new(n, bin=bins, country=card_country)
         self.card_secondary = np.full(n, -1, dtype=np.int64)
         two = rng.random(n) < 0.15
-        self.card_secondary[two] = self.cards.new(int(two.sum()), bin=self._bins(int(two.sum())),
-                                                  country=card_country[two])
+        self.card_secondary[two] = self.cards.new(
+            int(two.sum()), bin=self._bins(int(two.sum())), country=card_country[two]
+        )
         self.payout_account = self.payout_accounts.new(n)
         # households share a home IP and sometimes a device, a card or a bank account
         for members in self.households:
@@ -444,9 +466,13 @@ class Population:
         rng = self.ctx.rng
         prefix = rng.choice([4, 4, 4, 5, 5, 37], k)
         body = rng.integers(0, 10**5, k)
-        return np.array([f"{p}{b:05d}"[:6] if p != 37 else f"37{b:04d}"[:6]
-                         for p, b in zip(prefix.tolist(), body.tolist(), strict=True)],
-                        dtype=object)
+        return np.array(
+            [
+                f"{p}{b:05d}"[:6] if p != 37 else f"37{b:04d}"[:6]
+                for p, b in zip(prefix.tolist(), body.tolist(), strict=True)
+            ],
+            dtype=object,
+        )
 
     # ------------------------------------------------------------------ fraud identifiers
     def _fraud_identifiers(self) -> None:
@@ -465,8 +491,9 @@ class Population:
                 self.home_ip[m] = np.where(in_subnet, ips[p], self.home_ip[m])
                 self.nat_ip[m] = np.where(s >= 0, ips[np.maximum(s, 0)], -1)
                 cp, cs, cc = chain_ids(rng, k, 0.3)
-                cards = self.cards.new(cc, bin=self._bins(cc),
-                                       country=ref.COUNTRY_CODES[self.country[m[0]]])
+                cards = self.cards.new(
+                    cc, bin=self._bins(cc), country=ref.COUNTRY_CODES[self.country[m[0]]]
+                )
                 self.card_primary[m] = cards[cp]
                 self.card_secondary[m] = np.where(cs >= 0, cards[np.maximum(cs, 0)], -1)
                 # the collector receives the value and pays out to a few accounts
@@ -496,8 +523,9 @@ class Population:
                 self.signup_ip[m] = ips[p]
                 self.nat_ip[m] = np.where(s >= 0, ips[np.maximum(s, 0)], self.nat_ip[m])
                 cp, cs, cc = chain_ids(rng, k, 0.4)
-                cards = self.cards.new(cc, bin=self._bins(cc),
-                                       country=ref.COUNTRY_CODES[self.country[m[0]]])
+                cards = self.cards.new(
+                    cc, bin=self._bins(cc), country=ref.COUNTRY_CODES[self.country[m[0]]]
+                )
                 self.card_primary[m] = cards[cp]
                 pp, ps, pc = chain_ids(rng, k, 0.4)
                 self.payout_account[m] = self.payout_accounts.new(pc)[pp]
@@ -505,13 +533,15 @@ class Population:
                 nm = g.info["n_mules"]
                 mules, buyers = m[:nm], m[nm:]
                 g.info["mules"], g.info["buyers"] = mules, buyers
-                pp, ps, pc = chain_ids(rng, nm, 0.1) if nm > 1 else (np.zeros(1, int),
-                                                                      np.full(1, -1), 1)
+                pp, ps, pc = (
+                    chain_ids(rng, nm, 0.1) if nm > 1 else (np.zeros(1, int), np.full(1, -1), 1)
+                )
                 accts = self.payout_accounts.new(pc)
                 self.payout_account[mules] = accts[pp]
-                g.info["mule_accounts"] = [accts[pp[i]] if ps[i] < 0 else
-                                           np.array([accts[pp[i]], accts[ps[i]]])
-                                           for i in range(nm)]
+                g.info["mule_accounts"] = [
+                    accts[pp[i]] if ps[i] < 0 else np.array([accts[pp[i]], accts[ps[i]]])
+                    for i in range(nm)
+                ]
                 self._share_devices(buyers, 0.2)
                 p, s, c = chain_ids(rng, buyers.size, 0.2)
                 ips = self._new_ips(c)
@@ -583,11 +613,22 @@ class Population:
             acct_p, _, ac = chain_ids(rng, victims.size, 0.0)
             accts = self.payout_accounts.new(min(ac, 3))
             gid = f"ATO-{len([g for g in self.groups if g.typology == 'account_takeover']) + 1:03d}"
-            self.groups.append(Group(gid, "account_takeover", victims, {
-                "attack_at": attack_at, "devices": devs[p], "devices2": np.where(
-                    s >= 0, devs[np.maximum(s, 0)], devs[p]),
-                "ips": ips[ip_p], "accounts": accts[acct_p % accts.size],
-                "country": country, "tz": ctx.tzt.index[tz]}))
+            self.groups.append(
+                Group(
+                    gid,
+                    "account_takeover",
+                    victims,
+                    {
+                        "attack_at": attack_at,
+                        "devices": devs[p],
+                        "devices2": np.where(s >= 0, devs[np.maximum(s, 0)], devs[p]),
+                        "ips": ips[ip_p],
+                        "accounts": accts[acct_p % accts.size],
+                        "country": country,
+                        "tz": ctx.tzt.index[tz],
+                    },
+                )
+            )
             self.group_index[victims] = len(self.groups) - 1
 
     # ------------------------------------------------------------------ channels
@@ -623,16 +664,20 @@ class Population:
                     friendly = [i for i, a in enumerate(ref.AFFILIATES) if a[4]][0]
                     self.affiliate_partner[m] = friendly
                 else:
-                    ch[m] = np.where(np.array([c is not None for c in
-                                               self.referral_code[m].tolist()]),
-                                     ref.CH_REFERRAL, ref.CH_ORGANIC)
+                    ch[m] = np.where(
+                        np.array([c is not None for c in self.referral_code[m].tolist()]),
+                        ref.CH_REFERRAL,
+                        ref.CH_ORGANIC,
+                    )
             elif g.typology == "collusive_trading":
                 ch[m] = rng.choice([ref.CH_ORGANIC, ref.CH_SOCIAL, ref.CH_SEARCH], m.size)
             elif g.typology == "mule_cashout":
-                ch[g.info["buyers"]] = rng.choice([ref.CH_SOCIAL, ref.CH_ORGANIC],
-                                                  g.info["buyers"].size)
-                ch[g.info["mules"]] = rng.choice([ref.CH_ORGANIC, ref.CH_SOCIAL, ref.CH_SEARCH],
-                                                 g.info["mules"].size)
+                ch[g.info["buyers"]] = rng.choice(
+                    [ref.CH_SOCIAL, ref.CH_ORGANIC], g.info["buyers"].size
+                )
+                ch[g.info["mules"]] = rng.choice(
+                    [ref.CH_ORGANIC, ref.CH_SOCIAL, ref.CH_SEARCH], g.info["mules"].size
+                )
         ct = self.role == ROLE_CT
         ch[ct] = rng.choice([ref.CH_ORGANIC, ref.CH_SEARCH], int(ct.sum()))
         # a referral intent without a code cannot happen

@@ -15,8 +15,9 @@ PLATFORM_CHANNEL = [ref.CH_SEARCH, ref.CH_SOCIAL, ref.CH_AFFILIATE]
 LOOKBACK = 7 * DAY
 
 
-def first_open_by_install(anon: np.ndarray, etype: np.ndarray, occurred: np.ndarray,
-                          n_anon: int) -> np.ndarray:
+def first_open_by_install(
+    anon: np.ndarray, etype: np.ndarray, occurred: np.ndarray, n_anon: int
+) -> np.ndarray:
     """Earliest occurred_at (UTC seconds) of any app_open per install; -1 if none."""
     fo = np.full(n_anon, np.iinfo(np.int64).max, dtype=np.int64)
     sel = etype == ref.EV_APP_OPEN
@@ -43,12 +44,14 @@ def last_click(touch: dict, anon: np.ndarray, fo: np.ndarray, base: int) -> np.n
     return out
 
 
-def user_channels(touch: dict, n_users: int, fo: np.ndarray, referral_code: np.ndarray,
-                  base: int) -> np.ndarray:
+def user_channels(
+    touch: dict, n_users: int, fo: np.ndarray, referral_code: np.ndarray, base: int
+) -> np.ndarray:
     users = np.arange(n_users)  # the signup install of user i is install handle i
     lc = last_click(touch, users, fo[users], base)
-    ch = np.where(np.array([c is not None for c in referral_code.tolist()]), ref.CH_REFERRAL,
-                  ref.CH_ORGANIC)
+    ch = np.where(
+        np.array([c is not None for c in referral_code.tolist()]), ref.CH_REFERRAL, ref.CH_ORGANIC
+    )
     has = lc >= 0
     ch[has] = np.asarray(PLATFORM_CHANNEL)[touch["platform"][lc[has]]]
     return ch
@@ -97,13 +100,11 @@ def spend_rows(search: Table, social: Table, affiliate: Table, fx: Table) -> lis
         rows.append(("paid_search", cid, date, f"{usd:f}"))
     for (date, cid), i in _latest_valid(social).items():
         amount = Decimal(social.data["spend"][i])
-        usd = (amount * rate(social.data["account_currency"][i], date)).quantize(
-            q, ROUND_HALF_UP)
+        usd = (amount * rate(social.data["account_currency"][i], date)).quantize(q, ROUND_HALF_UP)
         rows.append(("paid_social", cid, date, f"{usd:f}"))
     for (date, pid), i in _latest_valid(affiliate).items():
         amount = Decimal(affiliate.data["payout_amount"][i])
-        usd = (amount * rate(affiliate.data["payout_currency"][i], date)).quantize(
-            q, ROUND_HALF_UP)
+        usd = (amount * rate(affiliate.data["payout_currency"][i], date)).quantize(q, ROUND_HALF_UP)
         rows.append(("affiliate", pid, date, f"{usd:f}"))
     rows.sort()
     return rows

@@ -52,13 +52,15 @@ def batch_name(t0: int, hour_index: int) -> str:
 
 
 def fmt_ip(ip: np.ndarray) -> list[str]:
-    return [f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
-            for v in np.asarray(ip, dtype=np.int64).tolist()]
+    return [
+        f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+        for v in np.asarray(ip, dtype=np.int64).tolist()
+    ]
 
 
 def scramble(index: np.ndarray, salt: int) -> np.ndarray:
     """A bijection of uint64: distinct inputs give distinct, random-looking outputs."""
-    x = (np.asarray(index, dtype=np.uint64) + np.uint64(salt & MASK64))
+    x = np.asarray(index, dtype=np.uint64) + np.uint64(salt & MASK64)
     with np.errstate(over="ignore"):
         x = x * np.uint64(0x9E3779B97F4A7C15)
         x ^= x >> np.uint64(31)
@@ -79,9 +81,11 @@ def hex_ids(index: np.ndarray, salt: int, prefix: str = "", width: int = 16) -> 
 def uuid_ids(index: np.ndarray, salt: int) -> list[str]:
     a = scramble(index, salt).tolist()
     b = scramble(index, salt ^ 0x2545F4914F6CDD1D).tolist()
-    return [f"{x >> 32:08x}-{(x >> 16) & 0xFFFF:04x}-4{x & 0xFFF:03x}-"
-            f"{0x8000 | ((y >> 48) & 0x3FFF):04x}-{y & 0xFFFFFFFFFFFF:012x}"
-            for x, y in zip(a, b, strict=True)]
+    return [
+        f"{x >> 32:08x}-{(x >> 16) & 0xFFFF:04x}-4{x & 0xFFF:03x}-"
+        f"{0x8000 | ((y >> 48) & 0x3FFF):04x}-{y & 0xFFFFFFFFFFFF:012x}"
+        for x, y in zip(a, b, strict=True)
+    ]
 
 
 _B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -143,9 +147,15 @@ def weekday(day: np.ndarray) -> np.ndarray:
     return (np.asarray(day, dtype=np.int64) + 3) % 7
 
 
-def sample_activity_times(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray,
-                          tz: np.ndarray, tzt: TzTable, diurnal: np.ndarray,
-                          weekend: float) -> np.ndarray:
+def sample_activity_times(
+    rng: np.random.Generator,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    tz: np.ndarray,
+    tzt: TzTable,
+    diurnal: np.ndarray,
+    weekend: float,
+) -> np.ndarray:
     """One time per item in [lo, hi), weighted by local hour of day and weekends."""
     lo = np.asarray(lo, dtype=np.int64)
     hi = np.maximum(np.asarray(hi, dtype=np.int64), lo + 1)
@@ -156,7 +166,8 @@ def sample_activity_times(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarr
         if pending.size == 0:
             break
         cand = lo[pending] + (rng.random(pending.size) * (hi[pending] - lo[pending])).astype(
-            np.int64)
+            np.int64
+        )
         local = cand + tzt.offset(tz[pending], cand)
         w = diurnal[(local % DAY) // HOUR]
         w = np.where(weekday(local // DAY) >= 5, w * weekend, w)

@@ -257,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         str(SPARK_DIR),
         "--target",
         "spark",
+        "--target-path",
+        str(work / "target"),
         "--log-path",
         str(work / "target" / "logs"),
     ]

@@ -30,104 +30,273 @@ from sample_data.generate import generate  # noqa: E402
 USERS, DAYS, START = 2000, 14, "2026-01-05"
 SEED = int(os.environ.get("SAMPLE_DATA_TEST_SEED", "20260105"))
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
-HOURLY = ["app/users", "events/app_events", "payments/payment_attempts", "payments/chargebacks",
-          "payments/payouts", "trading/trades", "promotions/redemptions", "support/tickets",
-          "risk/decisions", "risk/case_outcomes"]
-DAILY = ["marketing/search_ads", "marketing/social_ads", "marketing/affiliate",
-         "marketing/touchpoints", "reference/fx_rates"]
-CURRENCIES = {"USD": 2, "EUR": 2, "GBP": 2, "JPY": 0, "KWD": 3, "BRL": 2, "INR": 2, "CAD": 2,
-              "AUD": 2, "MXN": 2}
-REASONS = {"missing_key", "invalid_timestamp", "non_positive_amount", "unknown_currency",
-           "too_few_fields", "malformed_json"}
+HOURLY = [
+    "app/users",
+    "events/app_events",
+    "payments/payment_attempts",
+    "payments/chargebacks",
+    "payments/payouts",
+    "trading/trades",
+    "promotions/redemptions",
+    "support/tickets",
+    "risk/decisions",
+    "risk/case_outcomes",
+]
+DAILY = [
+    "marketing/search_ads",
+    "marketing/social_ads",
+    "marketing/affiliate",
+    "marketing/touchpoints",
+    "reference/fx_rates",
+]
+CURRENCIES = {
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "JPY": 0,
+    "KWD": 3,
+    "BRL": 2,
+    "INR": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "MXN": 2,
+}
+REASONS = {
+    "missing_key",
+    "invalid_timestamp",
+    "non_positive_amount",
+    "unknown_currency",
+    "too_few_fields",
+    "malformed_json",
+}
 
 # column -> type; a trailing "?" means nullable. Types: key, str, ts_utc, ts_off, epoch_ms,
 # date, int, dec, intstr (an integer as text), cur, ip, country, enum:a|b, obj, strlist,
 # amount_int / amount_dec (money, must be > 0).
 SPEC: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "app/users": ("csv", [
-        ("user_id", "key"), ("email", "str"), ("phone", "str?"), ("country", "country"),
-        ("created_at", "ts_utc"), ("updated_at", "ts_utc"), ("signup_ip", "ip"),
-        ("signup_device_id", "str"), ("referral_code", "str?"), ("own_referral_code", "str"),
-        ("status", "enum:active|restricted|closed"), ("kyc_level", "enum:0|1|2|3")]),
-    "events/app_events": ("jsonl", [
-        ("event_id", "key"),
-        ("event_type", "enum:app_open|signup|login|login_failed|password_reset|"
-                       "payout_method_added|kyc_submitted|listing_viewed"),
-        ("user_id", "str?"), ("anonymous_id", "str"), ("occurred_at", "ts_off"),
-        ("received_at", "ts_utc"), ("device_id", "str"), ("ip", "ip"), ("country", "country"),
-        ("properties", "obj?")]),
-    "payments/payment_attempts": ("csv", [
-        ("attempt_id", "key"), ("user_id", "str"), ("created_at", "epoch_ms"),
-        ("amount_minor", "amount_int"), ("currency", "cur"), ("purpose", "enum:topup|purchase"),
-        ("card_fingerprint", "str"), ("card_bin", "bin"), ("card_country", "country"),
-        ("status", "enum:succeeded|declined|failed"),
-        ("decline_code", "enum?:insufficient_funds|do_not_honor|stolen_card|incorrect_cvc|"
-                         "expired_card")]),
-    "payments/chargebacks": ("csv", [
-        ("chargeback_id", "key"), ("attempt_id", "str"), ("received_at", "ts_utc"),
-        ("reason", "enum:fraudulent|product_not_received|duplicate|other"),
-        ("amount_minor", "amount_int"), ("currency", "cur")]),
-    "payments/payouts": ("csv", [
-        ("payout_id", "key"), ("user_id", "str"), ("requested_at", "ts_utc"),
-        ("amount_minor", "amount_int"), ("currency", "cur"), ("payout_account_hash", "str"),
-        ("status", "enum:paid|rejected|pending")]),
-    "trading/trades": ("parquet", [
-        ("trade_id", "key"), ("listing_id", "str"), ("buyer_id", "str"), ("seller_id", "str"),
-        ("executed_at", "ts"), ("price", "amount_dec"), ("quantity", "int"),
-        ("currency", "cur"), ("fee", "dec")]),
-    "promotions/redemptions": ("csv", [
-        ("redemption_id", "key"), ("user_id", "str"), ("promo_code", "str"),
-        ("redeemed_at", "ts_utc"), ("bonus_amount", "amount_dec"), ("currency", "cur")]),
-    "marketing/search_ads": ("csv", [
-        ("report_date", "date"), ("account_timezone", "str"), ("campaign_id", "key"),
-        ("campaign_name", "str"), ("impressions", "int"), ("clicks", "int"),
-        ("cost_micros", "amount_int"), ("currency", "cur")]),
-    "marketing/social_ads": ("jsonl", [
-        ("date_start", "date"), ("campaign_id", "key"), ("campaign_name", "str"),
-        ("impressions", "intstr"), ("clicks", "int"), ("spend", "amount_dec"),
-        ("account_currency", "cur")]),
-    "marketing/affiliate": ("csv", [
-        ("day", "date"), ("partner_id", "key"), ("partner_name", "str"), ("clicks", "int"),
-        ("installs", "int"), ("payout_amount", "amount_dec"), ("payout_currency", "cur")]),
-    "marketing/touchpoints": ("jsonl", [
-        ("touch_id", "key"), ("anonymous_id", "str"), ("touched_at", "ts_utc"),
-        ("touch_type", "enum:impression|click"), ("utm_source", "str"),
-        ("utm_campaign", "str?"), ("campaign_id", "str?")]),
-    "support/tickets": ("csv", [
-        ("ticket_id", "key"), ("user_id", "str"), ("created_at", "ts_utc"),
-        ("category", "enum:account_restricted|payment_declined|fraud_report|bonus|payout|"
-                     "other"),
-        ("status", "enum:open|solved"), ("resolved_at", "ts_utc?"),
-        ("resolution", "enum?:restriction_lifted|restriction_upheld|refunded|answered"),
-        ("csat", "enum?:1|2|3|4|5")]),
-    "risk/decisions": ("jsonl", [
-        ("decision_id", "key"), ("user_id", "str"),
-        ("checkpoint", "enum:signup|login|payment|payout"), ("subject_id", "str"),
-        ("decided_at", "ts_utc"), ("score", "int"), ("action", "enum:allow|challenge|review|block"),
-        ("rules_hit", "strlist")]),
-    "risk/case_outcomes": ("csv", [
-        ("case_id", "key"), ("user_id", "str"), ("opened_at", "ts_utc"), ("closed_at", "ts_utc?"),
-        ("source", "enum:online_review|batch_alert|support|chargeback"),
-        ("outcome", "enum?:confirmed_fraud|false_positive|inconclusive"), ("typology", "str?")]),
-    "reference/fx_rates": ("csv", [
-        ("rate_date", "date"), ("currency", "cur"), ("usd_per_unit", "amount_dec")]),
+    "app/users": (
+        "csv",
+        [
+            ("user_id", "key"),
+            ("email", "str"),
+            ("phone", "str?"),
+            ("country", "country"),
+            ("created_at", "ts_utc"),
+            ("updated_at", "ts_utc"),
+            ("signup_ip", "ip"),
+            ("signup_device_id", "str"),
+            ("referral_code", "str?"),
+            ("own_referral_code", "str"),
+            ("status", "enum:active|restricted|closed"),
+            ("kyc_level", "enum:0|1|2|3"),
+        ],
+    ),
+    "events/app_events": (
+        "jsonl",
+        [
+            ("event_id", "key"),
+            (
+                "event_type",
+                "enum:app_open|signup|login|login_failed|password_reset|"
+                "payout_method_added|kyc_submitted|listing_viewed",
+            ),
+            ("user_id", "str?"),
+            ("anonymous_id", "str"),
+            ("occurred_at", "ts_off"),
+            ("received_at", "ts_utc"),
+            ("device_id", "str"),
+            ("ip", "ip"),
+            ("country", "country"),
+            ("properties", "obj?"),
+        ],
+    ),
+    "payments/payment_attempts": (
+        "csv",
+        [
+            ("attempt_id", "key"),
+            ("user_id", "str"),
+            ("created_at", "epoch_ms"),
+            ("amount_minor", "amount_int"),
+            ("currency", "cur"),
+            ("purpose", "enum:topup|purchase"),
+            ("card_fingerprint", "str"),
+            ("card_bin", "bin"),
+            ("card_country", "country"),
+            ("status", "enum:succeeded|declined|failed"),
+            (
+                "decline_code",
+                "enum?:insufficient_funds|do_not_honor|stolen_card|incorrect_cvc|expired_card",
+            ),
+        ],
+    ),
+    "payments/chargebacks": (
+        "csv",
+        [
+            ("chargeback_id", "key"),
+            ("attempt_id", "str"),
+            ("received_at", "ts_utc"),
+            ("reason", "enum:fraudulent|product_not_received|duplicate|other"),
+            ("amount_minor", "amount_int"),
+            ("currency", "cur"),
+        ],
+    ),
+    "payments/payouts": (
+        "csv",
+        [
+            ("payout_id", "key"),
+            ("user_id", "str"),
+            ("requested_at", "ts_utc"),
+            ("amount_minor", "amount_int"),
+            ("currency", "cur"),
+            ("payout_account_hash", "str"),
+            ("status", "enum:paid|rejected|pending"),
+        ],
+    ),
+    "trading/trades": (
+        "parquet",
+        [
+            ("trade_id", "key"),
+            ("listing_id", "str"),
+            ("buyer_id", "str"),
+            ("seller_id", "str"),
+            ("executed_at", "ts"),
+            ("price", "amount_dec"),
+            ("quantity", "int"),
+            ("currency", "cur"),
+            ("fee", "dec"),
+        ],
+    ),
+    "promotions/redemptions": (
+        "csv",
+        [
+            ("redemption_id", "key"),
+            ("user_id", "str"),
+            ("promo_code", "str"),
+            ("redeemed_at", "ts_utc"),
+            ("bonus_amount", "amount_dec"),
+            ("currency", "cur"),
+        ],
+    ),
+    "marketing/search_ads": (
+        "csv",
+        [
+            ("report_date", "date"),
+            ("account_timezone", "str"),
+            ("campaign_id", "key"),
+            ("campaign_name", "str"),
+            ("impressions", "int"),
+            ("clicks", "int"),
+            ("cost_micros", "amount_int"),
+            ("currency", "cur"),
+        ],
+    ),
+    "marketing/social_ads": (
+        "jsonl",
+        [
+            ("date_start", "date"),
+            ("campaign_id", "key"),
+            ("campaign_name", "str"),
+            ("impressions", "intstr"),
+            ("clicks", "int"),
+            ("spend", "amount_dec"),
+            ("account_currency", "cur"),
+        ],
+    ),
+    "marketing/affiliate": (
+        "csv",
+        [
+            ("day", "date"),
+            ("partner_id", "key"),
+            ("partner_name", "str"),
+            ("clicks", "int"),
+            ("installs", "int"),
+            ("payout_amount", "amount_dec"),
+            ("payout_currency", "cur"),
+        ],
+    ),
+    "marketing/touchpoints": (
+        "jsonl",
+        [
+            ("touch_id", "key"),
+            ("anonymous_id", "str"),
+            ("touched_at", "ts_utc"),
+            ("touch_type", "enum:impression|click"),
+            ("utm_source", "str"),
+            ("utm_campaign", "str?"),
+            ("campaign_id", "str?"),
+        ],
+    ),
+    "support/tickets": (
+        "csv",
+        [
+            ("ticket_id", "key"),
+            ("user_id", "str"),
+            ("created_at", "ts_utc"),
+            (
+                "category",
+                "enum:account_restricted|payment_declined|fraud_report|bonus|payout|other",
+            ),
+            ("status", "enum:open|solved"),
+            ("resolved_at", "ts_utc?"),
+            ("resolution", "enum?:restriction_lifted|restriction_upheld|refunded|answered"),
+            ("csat", "enum?:1|2|3|4|5"),
+        ],
+    ),
+    "risk/decisions": (
+        "jsonl",
+        [
+            ("decision_id", "key"),
+            ("user_id", "str"),
+            ("checkpoint", "enum:signup|login|payment|payout"),
+            ("subject_id", "str"),
+            ("decided_at", "ts_utc"),
+            ("score", "int"),
+            ("action", "enum:allow|challenge|review|block"),
+            ("rules_hit", "strlist"),
+        ],
+    ),
+    "risk/case_outcomes": (
+        "csv",
+        [
+            ("case_id", "key"),
+            ("user_id", "str"),
+            ("opened_at", "ts_utc"),
+            ("closed_at", "ts_utc?"),
+            ("source", "enum:online_review|batch_alert|support|chargeback"),
+            ("outcome", "enum?:confirmed_fraud|false_positive|inconclusive"),
+            ("typology", "str?"),
+        ],
+    ),
+    "reference/fx_rates": (
+        "csv",
+        [("rate_date", "date"), ("currency", "cur"), ("usd_per_unit", "amount_dec")],
+    ),
 }
-KEYS = {"marketing/search_ads": ["report_date", "campaign_id"],
-        "marketing/social_ads": ["date_start", "campaign_id"],
-        "marketing/affiliate": ["day", "partner_id"],
-        "reference/fx_rates": ["rate_date", "currency"]}
+KEYS = {
+    "marketing/search_ads": ["report_date", "campaign_id"],
+    "marketing/social_ads": ["date_start", "campaign_id"],
+    "marketing/affiliate": ["day", "partner_id"],
+    "reference/fx_rates": ["rate_date", "currency"],
+}
 TS_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 TS_OFF = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DEC = re.compile(r"^-?\d+(\.\d+)?$")
 IPV4 = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
 CHANNEL_RULES = [  # the warehouse's utm_source rules, applied to a normalised source
-    (r"^(google|googleads|google_ads|adwords|gads|g_ads|sem|search|bing|bingads|bing_ads|"
-     r"microsoft_ads|yahoo|apple_search_ads|asa)($|_)", "paid_search"),
-    (r"^(fb|facebook|fb_ads|facebook_ads|meta|meta_ads|ig|instagram|insta|tiktok|tt|snap|"
-     r"snapchat|twitter|x_ads|pinterest|linkedin|social|paid_social)($|_)", "paid_social"),
+    (
+        r"^(google|googleads|google_ads|adwords|gads|g_ads|sem|search|bing|bingads|bing_ads|"
+        r"microsoft_ads|yahoo|apple_search_ads|asa)($|_)",
+        "paid_search",
+    ),
+    (
+        r"^(fb|facebook|fb_ads|facebook_ads|meta|meta_ads|ig|instagram|insta|tiktok|tt|snap|"
+        r"snapchat|twitter|x_ads|pinterest|linkedin|social|paid_social)($|_)",
+        "paid_social",
+    ),
     (r"^(partner|affiliate|aff|affiliates|network)($|_)", "affiliate"),
-    (r"google", "paid_search"), (r"(facebook|instagram|tiktok|meta)", "paid_social"),
+    (r"google", "paid_search"),
+    (r"(facebook|instagram|tiktok|meta)", "paid_social"),
     (r"(partner|affiliate)", "affiliate"),
 ]
 
@@ -161,10 +330,13 @@ class Zone:
                 else:
                     recs += _read_parquet(path, batch)
             self.records[table] = recs
-        self.truth = {n: _read_truth(os.path.join(root, "_truth", f"{n}.csv"))
-                      for n in ["users", "spend", "bad_records", "row_counts"]}
-        self.valid = {t: [r for r in recs if classify(t, r) is None]
-                      for t, recs in self.records.items()}
+        self.truth = {
+            n: _read_truth(os.path.join(root, "_truth", f"{n}.csv"))
+            for n in ["users", "spend", "bad_records", "row_counts"]
+        }
+        self.valid = {
+            t: [r for r in recs if classify(t, r) is None] for t, recs in self.records.items()
+        }
 
 
 def _read_csv(data: bytes, batch: str) -> list[dict]:
@@ -175,8 +347,14 @@ def _read_csv(data: bytes, batch: str) -> list[dict]:
     header = rows[0]
     out = []
     for i, row in enumerate(rows[1:]):
-        rec = {"_batch": batch, "_line": i, "_raw": row, "_header": header,
-               "_crlf": b"\r\n" in data, "_short": len(row) < len(header)}
+        rec = {
+            "_batch": batch,
+            "_line": i,
+            "_raw": row,
+            "_header": header,
+            "_crlf": b"\r\n" in data,
+            "_short": len(row) < len(header),
+        }
         for j, col in enumerate(header):
             rec[col] = (row[j] if row[j] != "" else None) if j < len(row) else None
         out.append(rec)
@@ -397,15 +575,25 @@ def test_csv_headers_match_contract_with_appended_columns_only(zone):
 def test_parquet_schema_of_trades(zone_dir, zone):
     folder = os.path.join(zone_dir, "trading", "trades")
     schema = pq.read_schema(os.path.join(folder, zone.files["trading/trades"][0]))
-    expected = {"trade_id": pa.string(), "listing_id": pa.string(), "buyer_id": pa.string(),
-                "seller_id": pa.string(), "executed_at": pa.timestamp("us", tz="UTC"),
-                "price": pa.decimal128(18, 4), "quantity": pa.int64(), "currency": pa.string(),
-                "fee": pa.decimal128(18, 4)}
+    expected = {
+        "trade_id": pa.string(),
+        "listing_id": pa.string(),
+        "buyer_id": pa.string(),
+        "seller_id": pa.string(),
+        "executed_at": pa.timestamp("us", tz="UTC"),
+        "price": pa.decimal128(18, 4),
+        "quantity": pa.int64(),
+        "currency": pa.string(),
+        "fee": pa.decimal128(18, 4),
+    }
     assert [f.name for f in schema] == list(expected)
     for f in schema:
         assert f.type == expected[f.name], f
-    empties = [n for n in zone.files["trading/trades"]
-               if pq.read_metadata(os.path.join(folder, n)).num_rows == 0]
+    empties = [
+        n
+        for n in zone.files["trading/trades"]
+        if pq.read_metadata(os.path.join(folder, n)).num_rows == 0
+    ]
     assert empties, "an empty hour is a valid 0-row parquet file"
 
 
@@ -459,16 +647,23 @@ def test_fx_rates(zone):
     first_dates = {r["rate_date"] for r in rows if r["_batch"] == first}
     assert len(first_dates) >= 5 and min(first_dates) <= "2025-12-29"
     dates = sorted({r["rate_date"] for r in rows})
-    gaps = [d for d in (date.fromisoformat(dates[0]) + timedelta(days=i) for i in range(
-        (date.fromisoformat(dates[-1]) - date.fromisoformat(dates[0])).days)) if
-        d.isoformat() not in dates]
+    gaps = [
+        d
+        for d in (
+            date.fromisoformat(dates[0]) + timedelta(days=i)
+            for i in range((date.fromisoformat(dates[-1]) - date.fromisoformat(dates[0])).days)
+        )
+        if d.isoformat() not in dates
+    ]
     assert gaps, "some days have no rates"
 
 
 # ---------------------------------------------------------------------- quirks
 def test_exact_redeliveries_of_events_and_attempts(zone):
-    for table, key in (("events/app_events", "event_id"),
-                       ("payments/payment_attempts", "attempt_id")):
+    for table, key in (
+        ("events/app_events", "event_id"),
+        ("payments/payment_attempts", "attempt_id"),
+    ):
         by_key = defaultdict(list)
         for r in zone.valid[table]:
             by_key[r[key]].append(r)
@@ -503,8 +698,10 @@ def test_newer_and_older_versions_of_users(zone):
 
 
 def test_tickets_and_cases_are_redelivered_when_they_change(zone):
-    for table, key, first, last in (("support/tickets", "ticket_id", "open", "solved"),
-                                    ("risk/case_outcomes", "case_id", None, "x")):
+    for table, key, first, last in (
+        ("support/tickets", "ticket_id", "open", "solved"),
+        ("risk/case_outcomes", "case_id", None, "x"),
+    ):
         by_key = defaultdict(list)
         for r in zone.valid[table]:
             by_key[r[key]].append(r)
@@ -544,8 +741,10 @@ def test_late_events_and_device_clock_drift(zone):
                 pass
         assert hour_of(rec) <= r["_batch"]
     assert late > 0 and early > 0
-    assert any(-60 <= (parse_ts(r["received_at"]) - parse_ts(r["occurred_at"])).total_seconds()
-               < 0 for r in zone.valid["events/app_events"])
+    assert any(
+        -60 <= (parse_ts(r["received_at"]) - parse_ts(r["occurred_at"])).total_seconds() < 0
+        for r in zone.valid["events/app_events"]
+    )
 
 
 def test_chargebacks_timing_and_early_arrival(zone):
@@ -570,12 +769,16 @@ def test_chargebacks_timing_and_early_arrival(zone):
 
 
 def test_crlf_and_empty_deliveries(zone):
-    crlf = sum(1 for t in SPEC if SPEC[t][0] == "csv" for d in zone.raw[t].values()
-               if b"\r\n" in d)
+    crlf = sum(1 for t in SPEC if SPEC[t][0] == "csv" for d in zone.raw[t].values() if b"\r\n" in d)
     assert crlf > 10
     zero = sum(1 for t in SPEC for d in zone.raw[t].values() if d == b"")
-    header_only = sum(1 for t in SPEC if SPEC[t][0] == "csv" for d in zone.raw[t].values()
-                      if d and d.count(b"\n") == 1)
+    header_only = sum(
+        1
+        for t in SPEC
+        if SPEC[t][0] == "csv"
+        for d in zone.raw[t].values()
+        if d and d.count(b"\n") == 1
+    )
     assert zero > 0 and header_only > 0
     assert any(d == b"" for d in zone.raw["events/app_events"].values())
 
@@ -583,8 +786,7 @@ def test_crlf_and_empty_deliveries(zone):
 def test_new_json_keys_appear(zone):
     for table in ("marketing/social_ads", "events/app_events"):
         known = {c for c, _ in SPEC[table][1]}
-        extra = [r for r in zone.valid[table] if set(k for k in r if not k.startswith("_"))
-                 - known]
+        extra = [r for r in zone.valid[table] if set(k for k in r if not k.startswith("_")) - known]
         assert extra and len(extra) < len(zone.valid[table]), table
         first = min(r["_batch"] for r in extra)
         later = [r for r in zone.valid[table] if r["_batch"] > first]
@@ -665,16 +867,27 @@ def test_truth_users_are_the_delivered_users(zone):
     assert set(ids) == set(latest_users(zone))
     fraud = [r for r in truth if r["is_fraud"] == "true"]
     assert 0.01 <= len(fraud) / len(truth) <= 0.06
-    assert {r["typology"] for r in fraud} == {"bonus_farm", "card_testing", "account_takeover",
-                                              "collusive_trading", "mule_cashout"}
-    assert all(r["typology"] == "" and r["group_id"] == "" for r in truth
-               if r["is_fraud"] == "false")
+    assert {r["typology"] for r in fraud} == {
+        "bonus_farm",
+        "card_testing",
+        "account_takeover",
+        "collusive_trading",
+        "mule_cashout",
+    }
+    assert all(
+        r["typology"] == "" and r["group_id"] == "" for r in truth if r["is_fraud"] == "false"
+    )
     groups = Counter(r["group_id"] for r in truth if r["group_id"])
     assert groups and min(groups.values()) >= 2
     for g in groups:
         assert len({r["typology"] for r in truth if r["group_id"] == g}) == 1
-    assert {r["channel"] for r in truth} == {"paid_search", "paid_social", "affiliate",
-                                              "referral", "organic"}
+    assert {r["channel"] for r in truth} == {
+        "paid_search",
+        "paid_social",
+        "affiliate",
+        "referral",
+        "organic",
+    }
 
 
 def normalise_source(s: str) -> str:
@@ -684,9 +897,11 @@ def normalise_source(s: str) -> str:
 def touch_channel(zone: Zone, rec: dict) -> str | None:
     if not hasattr(zone, "_campaign_channel"):
         m: dict[str, set] = defaultdict(set)
-        for t, ch, col in (("marketing/search_ads", "paid_search", "campaign_id"),
-                           ("marketing/social_ads", "paid_social", "campaign_id"),
-                           ("marketing/affiliate", "affiliate", "partner_id")):
+        for t, ch, col in (
+            ("marketing/search_ads", "paid_search", "campaign_id"),
+            ("marketing/social_ads", "paid_social", "campaign_id"),
+            ("marketing/affiliate", "affiliate", "partner_id"),
+        ):
             for r in zone.valid[t]:
                 m[r[col]].add(ch)
         zone._campaign_channel = {k: next(iter(v)) for k, v in m.items() if len(v) == 1}
@@ -718,8 +933,9 @@ def test_channel_truth_recomputed_from_the_files(zone):
         u = t["user_id"]
         anon = install[u]
         fo = first_open[anon]
-        window = [c for c in clicks[anon]
-                  if fo - timedelta(days=7) <= parse_ts(c["touched_at"]) < fo]
+        window = [
+            c for c in clicks[anon] if fo - timedelta(days=7) <= parse_ts(c["touched_at"]) < fo
+        ]
         if window:
             last = max(window, key=lambda c: c["touched_at"])
             channel = touch_channel(zone, last)
@@ -749,18 +965,29 @@ def test_spend_truth_recomputed_from_the_files(zone):
     expected = {}
     q = Decimal("0.000001")
     for table, channel, value in (
-        ("marketing/search_ads", "paid_search",
-         lambda r: (Decimal(r["cost_micros"]) / 1_000_000, r["currency"])),
-        ("marketing/social_ads", "paid_social",
-         lambda r: (Decimal(r["spend"]), r["account_currency"])),
-        ("marketing/affiliate", "affiliate",
-         lambda r: (Decimal(r["payout_amount"]), r["payout_currency"])),
+        (
+            "marketing/search_ads",
+            "paid_search",
+            lambda r: (Decimal(r["cost_micros"]) / 1_000_000, r["currency"]),
+        ),
+        (
+            "marketing/social_ads",
+            "paid_social",
+            lambda r: (Decimal(r["spend"]), r["account_currency"]),
+        ),
+        (
+            "marketing/affiliate",
+            "affiliate",
+            lambda r: (Decimal(r["payout_amount"]), r["payout_currency"]),
+        ),
     ):
         for k, (_b, (amount, cur)) in latest(table, value).items():
             day, cid = k.split("|")
             expected[(channel, cid, day)] = (amount * rate(cur, day)).quantize(q, ROUND_HALF_UP)
-    got = {(r["channel"], r["campaign_id"], r["report_date"]): Decimal(r["spend_usd"])
-           for r in zone.truth["spend"]}
+    got = {
+        (r["channel"], r["campaign_id"], r["report_date"]): Decimal(r["spend_usd"])
+        for r in zone.truth["spend"]
+    }
     assert got == expected
     assert {c for c, _, _ in got} == {"paid_search", "paid_social", "affiliate"}
 
@@ -771,8 +998,11 @@ def test_search_report_date_is_the_account_local_day(zone):
     for r in zone.valid["marketing/search_ads"]:
         if r["account_timezone"] == "America/Los_Angeles":
             la[record_key("marketing/search_ads", r)].add(r["_batch"])
-    assert la and all(len(b) >= 2 for k, b in la.items() if k.split("|")[0] >= "2026-01-05"
-                      and k.split("|")[0] < "2026-01-17")
+    assert la and all(
+        len(b) >= 2
+        for k, b in la.items()
+        if k.split("|")[0] >= "2026-01-05" and k.split("|")[0] < "2026-01-17"
+    )
 
 
 # ---------------------------------------------------------------------- realism
@@ -793,8 +1023,7 @@ def test_rings_share_identifiers_only_partially(zone):
     truth = {r["user_id"]: r for r in zone.truth["users"]}
     members = defaultdict(set)
     for u, r in truth.items():
-        if r["group_id"] and r["typology"] in ("bonus_farm", "collusive_trading",
-                                               "mule_cashout"):
+        if r["group_id"] and r["typology"] in ("bonus_farm", "collusive_trading", "mule_cashout"):
             members[r["group_id"]].add(u)
     assert members
     links = defaultdict(set)  # (kind, value) -> users
@@ -837,14 +1066,17 @@ def test_benign_lookalikes_share_ips_and_devices(zone):
     dev_users = defaultdict(set)
     for r in zone.valid["app/users"]:
         dev_users[r["signup_device_id"]].add(r["user_id"])
-    assert any(len(us) >= 5 and all(truth[u]["is_fraud"] == "false" for u in us)
-               for us in dev_users.values())
+    assert any(
+        len(us) >= 5 and all(truth[u]["is_fraud"] == "false" for u in us)
+        for us in dev_users.values()
+    )
 
 
 def test_risk_engine_catches_less_than_half_and_has_false_positives(zone):
     truth = {r["user_id"]: r for r in zone.truth["users"]}
-    flagged = {r["user_id"] for r in zone.valid["risk/decisions"]
-               if r["action"] in ("review", "block")}
+    flagged = {
+        r["user_id"] for r in zone.valid["risk/decisions"] if r["action"] in ("review", "block")
+    }
     fraud = {u for u, r in truth.items() if r["is_fraud"] == "true"}
     assert 0 < len(flagged & fraud) < 0.5 * len(fraud)
     assert flagged - fraud
