@@ -4,8 +4,8 @@ followed by `make refresh` (the T+hours job, incremental), gives exactly the war
 `make rebuild` is killed with SIGKILL mid-way and a second refresh overlaps one: the reader sees
 no error and no emptied mart, and the refresh after the kill succeeds.
 
-Three slices by default (each refresh is a whole dbt build: the suite must stay quick);
-REPLAY_SLICES=4 replays in four, as the acceptance check does.
+Two slices by default (each refresh is a whole dbt build of the project: the suite must stay
+quick); REPLAY_SLICES=4 replays in four, as the acceptance check does.
 """
 
 import json
@@ -27,7 +27,7 @@ from orchestration_replay import compare, deliver_until, slice_cutoffs
 from orchestration import cli, serving
 from orchestration.writer_lock import WriterLock
 
-SLICES = int(os.environ.get("REPLAY_SLICES", "3"))
+SLICES = int(os.environ.get("REPLAY_SLICES", "2"))
 # Where the files were read from: the replay reads the same files through another RAW_ROOT.
 PATH_COLUMNS = ("_file", "file_path", "rejected_record_id")
 
