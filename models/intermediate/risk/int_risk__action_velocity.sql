@@ -5,19 +5,37 @@
 -- this action could not have seen. Account age comes from an ASOF join on a strictly earlier
 -- signup (`>`), so an action in the signup second has no account yet.
 with actions as (
-    select user_id, 'payment_attempt' as action_type, attempt_id as action_id, created_at as acted_at, _batch_at as known_at
+    select
+        user_id,
+        'payment_attempt' as action_type,
+        attempt_id as action_id,
+        created_at as acted_at,
+        _batch_at as known_at
     from {{ ref('stg_payments__payment_attempts') }}
     union all
-    select user_id, 'payout', payout_id, requested_at, _first_batch_at
+    select
+        user_id,
+        'payout',
+        payout_id,
+        requested_at,
+        _first_batch_at
     from {{ ref('stg_payments__payouts') }}
     union all
-    select user_id, 'login', event_id, occurred_at, _batch_at
+    select
+        user_id,
+        'login',
+        event_id,
+        occurred_at,
+        _batch_at
     from {{ ref('stg_events__app_events') }}
     where event_type in ('login', 'login_failed') and user_id is not null
 ),
 
 signups as (
-    select user_id, created_at from {{ ref('stg_app__users') }}
+    select
+        user_id,
+        created_at
+    from {{ ref('stg_app__users') }}
 ),
 
 velocity as (
@@ -51,5 +69,6 @@ select
     date_diff('second', signups.created_at, velocity.acted_at) / 86400.0 as account_age_days
 from velocity
 asof left join signups
-    on velocity.user_id = signups.user_id
-    and velocity.acted_at > signups.created_at
+    on
+        velocity.user_id = signups.user_id
+        and velocity.acted_at > signups.created_at

@@ -13,8 +13,9 @@ select
     links.known_at
 from {{ ref('int_risk__identity_links') }} as links
 inner join {{ ref('int_risk__identifiers') }} as identifiers
-    on links.identifier_type = identifiers.identifier_type
-    and links.identifier = identifiers.identifier
+    on
+        links.identifier_type = identifiers.identifier_type
+        and links.identifier = identifiers.identifier
 where
     identifiers.linked_users >= 2
     and not identifiers.is_hub

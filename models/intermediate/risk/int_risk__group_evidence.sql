@@ -78,7 +78,8 @@ groups as (
         )) as dominant_channel_members,
         mode(acquisition_campaign_id) as dominant_campaign_id,
         count(*) filter (where referral_code in (
-            select own.own_referral_code from members as own where own.component_id = sized.component_id
+            select own.own_referral_code from members as own
+            where own.component_id = sized.component_id
         )) as referred_within_group
     from sized
     group by component_id
@@ -153,7 +154,10 @@ trading as (
         sum(internal_trades.trades) as internal_trades,
         sum(internal_trades.gross_usd) as internal_trade_usd,
         count(*) filter (where internal_trades.is_mutual) // 2 as mutual_pairs,
-        (select max(receivers.received_usd) from receivers where receivers.component_id = internal_trades.component_id)
+        (
+            select max(receivers.received_usd) from receivers
+            where receivers.component_id = internal_trades.component_id
+        )
         / nullif(sum(internal_trades.gross_usd), 0) as top_receiver_share
     from internal_trades
     group by internal_trades.component_id
@@ -166,9 +170,19 @@ member_flows as (
         sum(paid_usd) as paid_usd,
         sum(received_usd) as received_usd
     from (
-        select component_id, buyer_id as user_id, gross_usd as paid_usd, 0 as received_usd from internal_trades
+        select
+            component_id,
+            buyer_id as user_id,
+            gross_usd as paid_usd,
+            0 as received_usd
+        from internal_trades
         union all
-        select component_id, seller_id as user_id, 0 as paid_usd, gross_usd as received_usd from internal_trades
+        select
+            component_id,
+            seller_id as user_id,
+            0 as paid_usd,
+            gross_usd as received_usd
+        from internal_trades
     ) as flows
     group by component_id, user_id
 ),
@@ -192,9 +206,10 @@ cycles as (
     inner join internal_trades as second_leg
         on first_leg.seller_id = second_leg.buyer_id and first_leg.component_id = second_leg.component_id
     inner join internal_trades as third_leg
-        on second_leg.seller_id = third_leg.buyer_id
-        and third_leg.seller_id = first_leg.buyer_id
-        and first_leg.component_id = third_leg.component_id
+        on
+            second_leg.seller_id = third_leg.buyer_id
+            and first_leg.buyer_id = third_leg.seller_id
+            and first_leg.component_id = third_leg.component_id
     where first_leg.buyer_id <> second_leg.seller_id
     group by first_leg.component_id
 ),

@@ -11,38 +11,99 @@ with users as (
 ),
 
 events as (
-    select
-        events.*
+    select events.*
     from {{ ref('stg_events__app_events') }} as events
     inner join users on events.user_id = users.user_id
 ),
 
 observed_links as (
-    select user_id, 'device' as identifier_type, signup_device_id as identifier,
-        created_at as seen_at, _first_batch_at as known_at
+    select
+        user_id,
+        'device' as identifier_type,
+        signup_device_id as identifier,
+        created_at as seen_at,
+        _first_batch_at as known_at
     from users
     union all
-    select user_id, 'ip', signup_ip, created_at, _first_batch_at from users
+    select
+        user_id,
+        'ip',
+        signup_ip,
+        created_at,
+        _first_batch_at
+    from users
     union all
-    select user_id, 'email', email_hash, created_at, _first_batch_at from users
+    select
+        user_id,
+        'email',
+        email_hash,
+        created_at,
+        _first_batch_at
+    from users
     union all
-    select user_id, 'phone', phone_hash, created_at, _first_batch_at from users
+    select
+        user_id,
+        'phone',
+        phone_hash,
+        created_at,
+        _first_batch_at
+    from users
     union all
-    select user_id, 'referral_code', own_referral_code, created_at, _first_batch_at from users
+    select
+        user_id,
+        'referral_code',
+        own_referral_code,
+        created_at,
+        _first_batch_at
+    from users
     union all
-    select user_id, 'referral_code', referral_code, created_at, _first_batch_at from users
+    select
+        user_id,
+        'referral_code',
+        referral_code,
+        created_at,
+        _first_batch_at
+    from users
     union all
-    select user_id, 'device', device_id, occurred_at, _batch_at from events
+    select
+        user_id,
+        'device',
+        device_id,
+        occurred_at,
+        _batch_at
+    from events
     union all
-    select user_id, 'ip', ip, occurred_at, _batch_at from events
+    select
+        user_id,
+        'ip',
+        ip,
+        occurred_at,
+        _batch_at
+    from events
     union all
-    select user_id, 'install', anonymous_id, occurred_at, _batch_at from events
+    select
+        user_id,
+        'install',
+        anonymous_id,
+        occurred_at,
+        _batch_at
+    from events
     union all
-    select attempts.user_id, 'card', attempts.card_fingerprint, attempts.created_at, attempts._batch_at
+    select
+        attempts.user_id,
+        'card',
+        attempts.card_fingerprint,
+        attempts.created_at,
+        attempts._batch_at
     from {{ ref('stg_payments__payment_attempts') }} as attempts
     inner join users on attempts.user_id = users.user_id
     union all
-    select payouts.user_id, 'payout_account', payouts.payout_account_hash, payouts.requested_at, payouts._first_batch_at
+    select
+        payouts.user_id,
+        'payout_account',
+        payouts.payout_account_hash,
+        payouts.requested_at,
+        payouts._first_batch_at
     from {{ ref('stg_payments__payouts') }} as payouts
     inner join users on payouts.user_id = users.user_id
 ),
@@ -69,11 +130,20 @@ concentrated_trades as (
 ),
 
 trade_links as (
-    select buyer_id as user_id, 'trade_counterparty' as identifier_type, seller_id as identifier,
-        first_trade_at as seen_at, known_at
+    select
+        buyer_id as user_id,
+        'trade_counterparty' as identifier_type,
+        seller_id as identifier,
+        first_trade_at as seen_at,
+        known_at
     from concentrated_trades
     union all
-    select seller_id, 'trade_counterparty', seller_id, first_trade_at, known_at
+    select
+        seller_id,
+        'trade_counterparty',
+        seller_id,
+        first_trade_at,
+        known_at
     from concentrated_trades
 ),
 

@@ -150,13 +150,15 @@ fraud_chargebacks as (
         count(*) as fraud_chargebacks
     from {{ ref('stg_payments__chargebacks') }} as chargebacks
     inner join attempts on chargebacks.attempt_id = attempts.attempt_id
-    where chargebacks.reason = 'fraudulent' and {{ known_by_cutoff('chargebacks._batch_at', 'chargebacks.received_at') }}
+    where
+        chargebacks.reason = 'fraudulent' and {{ known_by_cutoff('chargebacks._batch_at', 'chargebacks.received_at') }}
     group by attempts.user_id
 ),
 
 -- a buyer paying with cards that were declined as stolen or that were charged back as fraud
 risky_payers as (
-    select user_id from payment_signals where suspicious_declines > 0
+    select user_id from payment_signals
+    where suspicious_declines > 0
     union
     select user_id from fraud_chargebacks
 ),
@@ -282,8 +284,9 @@ select
     coalesce(mutual.mutual_counterparties, 0) as mutual_counterparties,
     case
         when coalesce(sales.sold_usd, 0) + coalesce(purchases.bought_usd, 0) > 0
-            then abs(coalesce(sales.sold_usd, 0) - coalesce(purchases.bought_usd, 0))
-            / (coalesce(sales.sold_usd, 0) + coalesce(purchases.bought_usd, 0))
+            then
+                abs(coalesce(sales.sold_usd, 0) - coalesce(purchases.bought_usd, 0))
+                / (coalesce(sales.sold_usd, 0) + coalesce(purchases.bought_usd, 0))
     end as net_flow_ratio,
     coalesce(bonuses.bonus_redemptions, 0) as bonus_redemptions,
     coalesce(bonuses.bonus_usd, 0) as bonus_usd,

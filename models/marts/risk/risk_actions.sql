@@ -28,7 +28,12 @@ strongest as (
         arg_max(strategy_id, (strength, -epoch(raised_at))) as strategy_id,
         arg_max(alert_id, (strength, -epoch(raised_at))) as alert_id,
         arg_max(reason, (strength, -epoch(raised_at))) as evidence,
-        min(raised_at) filter (where strength = (select max(inner_covered.strength) from covered as inner_covered where inner_covered.user_id = covered.user_id)) as active_since,
+        min(raised_at) filter (
+            where strength = (
+                select max(inner_covered.strength) from covered as inner_covered
+                where inner_covered.user_id = covered.user_id
+            )
+        ) as active_since,
         count(distinct alert_id) as alerts_covering
     from covered
     group by user_id
@@ -56,7 +61,7 @@ first_lift as (
         min(lifts.lifted_at) as lifted_at,
         arg_min(lifts.lift_reason, lifts.lifted_at) as lift_reason
     from strongest
-    inner join lifts on strongest.user_id = lifts.user_id and lifts.lifted_at >= strongest.active_since
+    inner join lifts on strongest.user_id = lifts.user_id and strongest.active_since <= lifts.lifted_at
     group by strongest.user_id
 )
 

@@ -19,7 +19,8 @@ with strategy_hits as (
 ),
 
 catalogue as (
-    select * from {{ ref('risk_strategies') }} where enabled
+    select * from {{ ref('risk_strategies') }}
+    where enabled
 ),
 
 raised as (
@@ -57,8 +58,9 @@ entity_outcomes as (
     left join {{ ref('risk_group_members') }} as members
         on raised.entity_type = 'group' and raised.entity_id = members.group_id
     inner join case_outcomes
-        on case_outcomes.user_id = coalesce(members.user_id, raised.entity_id)
-        and case_outcomes.latest_closed_at >= raised.raised_at
+        on
+            case_outcomes.user_id = coalesce(members.user_id, raised.entity_id)
+            and raised.raised_at <= case_outcomes.latest_closed_at
     group by raised.strategy_id, raised.entity_id
 )
 

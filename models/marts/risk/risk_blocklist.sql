@@ -14,7 +14,8 @@ with fraud_labels as (
 ),
 
 victims as (
-    select distinct user_id from {{ ref('risk_labels') }} where label_type = 'account_takeover_report'
+    select distinct user_id from {{ ref('risk_labels') }}
+    where label_type = 'account_takeover_report'
 ),
 
 entities as (

@@ -89,7 +89,9 @@ select
         else {{ var('case_sla_hours')['low'] }}
     end) as sla_due_at,
     cast(coalesce(money.exposure_usd, 0) * cases.best_score / 100 as decimal(18, 2)) as expected_loss_usd,
-    row_number() over (order by coalesce(money.exposure_usd, 0) * cases.best_score desc, cases.opened_at, cases.entity_id) as priority_rank,
+    row_number()
+        over (order by coalesce(money.exposure_usd, 0) * cases.best_score desc, cases.opened_at, cases.entity_id asc)
+        as priority_rank,
     money.linked_accounts,
     money.linked_user_ids,
     coalesce(shared.shared_identifier_types, []) as shared_identifier_types,

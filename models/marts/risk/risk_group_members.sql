@@ -5,7 +5,10 @@ with components as (
 ),
 
 evidence as (
-    select component_id, anchor_user_id from {{ ref('int_risk__group_evidence') }}
+    select
+        component_id,
+        anchor_user_id
+    from {{ ref('int_risk__group_evidence') }}
 ),
 
 member_links as (

@@ -32,7 +32,11 @@ scored as (
         member_count >= 4 and max_signups_within_48h >= 0.6 * member_count as signed_up_in_burst,
         member_count >= 4
         and (
-            (dominant_campaign_id is not null and dominant_channel = 'affiliate' and dominant_channel_members >= 0.7 * member_count)
+            (
+                dominant_campaign_id is not null
+                and dominant_channel = 'affiliate'
+                and dominant_channel_members >= 0.7 * member_count
+            )
             or referred_within_group >= 0.5 * member_count
         ) as concentrated_acquisition
     from evidence
@@ -89,20 +93,57 @@ select
     concentrated_acquisition,
     cast(behaviour_points + structure_points as integer) as risk_score,
     behaviour_points >= 2 and behaviour_points + structure_points >= {{ var('group_flag_min_score') }} as is_flagged,
-    nullif(concat_ws('; ',
-        case when funnels_bonus_to_collector then members_with_bonus || ' of ' || member_count
-            || ' members claimed bonuses and ' || round(100 * top_receiver_share) || '% of internal trade value went to one member' end,
-        case when funnels_new_money_to_cash_out and not funnels_bonus_to_collector then new_buyers_paying_members
-            || ' new accounts paid ' || round(100 * share_received_by_withdrawing_members) || '% of internal value to members who withdrew it' end,
-        case when trades_in_loops then members_paying_and_paid || ' members both paying and paid inside the group (flow imbalance '
-            || round(internal_flow_imbalance, 2) || '), ' || trade_cycles || ' three-member loops, ' || mutual_pairs || ' mutual pairs' end,
+    nullif(concat_ws(
+        '; ',
+        case
+            when funnels_bonus_to_collector then
+                members_with_bonus || ' of ' || member_count
+                || ' members claimed bonuses and '
+                || round(100 * top_receiver_share)
+                || '% of internal trade value went to one member'
+        end,
+        case
+            when funnels_new_money_to_cash_out and not funnels_bonus_to_collector then
+                new_buyers_paying_members
+                || ' new accounts paid '
+                || round(100 * share_received_by_withdrawing_members)
+                || '% of internal value to members who withdrew it'
+        end,
+        case
+            when trades_in_loops then
+                members_paying_and_paid || ' members both paying and paid inside the group (flow imbalance '
+                || round(internal_flow_imbalance, 2)
+                || '), '
+                || trade_cycles
+                || ' three-member loops, '
+                || mutual_pairs
+                || ' mutual pairs'
+        end,
         case when card_testers >= 1 then card_testers || ' member(s) testing cards' end,
-        case when takeover_victims >= 1 then takeover_victims || ' account(s) showing takeover (failed-login burst, reset, new payout method)' end,
-        case when members_with_fraud_chargebacks >= 2 then members_with_fraud_chargebacks || ' members with fraudulent chargebacks' end,
-        case when cash_out_points >= 1 then cash_out_points || ' cash-out point(s) paid by buyers with stolen-card declines or fraud chargebacks' end,
+        case
+            when
+                takeover_victims >= 1
+                then takeover_victims || ' account(s) showing takeover (failed-login burst, reset, new payout method)'
+        end,
+        case
+            when
+                members_with_fraud_chargebacks >= 2
+                then members_with_fraud_chargebacks || ' members with fraudulent chargebacks'
+        end,
+        case
+            when
+                cash_out_points >= 1
+                then
+                    cash_out_points
+                    || ' cash-out point(s) paid by buyers with stolen-card declines or fraud chargebacks'
+        end,
         case when shared_payout_accounts >= 1 then shared_payout_accounts || ' shared payout account(s)' end,
         case when shared_cards >= 1 and member_count >= 3 then shared_cards || ' shared card(s)' end,
         case when signed_up_in_burst then max_signups_within_48h || ' signups within 48 hours' end,
-        case when concentrated_acquisition then 'acquisition concentrated on ' || coalesce(dominant_campaign_id, 'referrals within the group') end
+        case
+            when
+                concentrated_acquisition
+                then 'acquisition concentrated on ' || coalesce(dominant_campaign_id, 'referrals within the group')
+        end
     ), '') as reason
 from points

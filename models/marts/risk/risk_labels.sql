@@ -4,7 +4,8 @@
 -- label was delivered; a user's labels are mature once 120 days have passed since their last
 -- payment, because a chargeback can still arrive until then.
 with users as (
-    select user_id from {{ ref('stg_app__users') }} where not is_test_account
+    select user_id from {{ ref('stg_app__users') }}
+    where not is_test_account
 ),
 
 cutoff as (
@@ -28,7 +29,7 @@ labels as (
         chargebacks.received_at as label_at,
         chargebacks._batch_at as known_at,
         true as is_fraud_label,
-        chargebacks.amount_usd as amount_usd
+        chargebacks.amount_usd
     from {{ ref('stg_payments__chargebacks') }} as chargebacks
     inner join {{ ref('stg_payments__payment_attempts') }} as attempts
         on chargebacks.attempt_id = attempts.attempt_id

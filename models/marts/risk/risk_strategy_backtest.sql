@@ -26,13 +26,25 @@ population as (
 ),
 
 grid as (
-    select 'usr_card_testing' as strategy_id, 'max_attempts_in_hour' as measure, unnest([3, 5, 8, 10, 15, 20, 30]) as threshold
+    select
+        'usr_card_testing' as strategy_id,
+        'max_attempts_in_hour' as measure,
+        unnest([3, 5, 8, 10, 15, 20, 30]) as threshold
     union all
-    select 'usr_account_takeover', 'max_failed_logins_in_hour (with a password reset)', unnest([1, 2, 3, 4, 5, 6])
+    select
+        'usr_account_takeover',
+        'max_failed_logins_in_hour (with a password reset)',
+        unnest([1, 2, 3, 4, 5, 6])
     union all
-    select 'usr_mule_cashout', 'distinct_risky_buyers (with a payout)', unnest([1, 2, 3, 4, 5])
+    select
+        'usr_mule_cashout',
+        'distinct_risky_buyers (with a payout)',
+        unnest([1, 2, 3, 4, 5])
     union all
-    select 'groups', 'group_risk_score', unnest([2, 3, 4, 5, 6, 8])
+    select
+        'groups',
+        'group_risk_score',
+        unnest([2, 3, 4, 5, 6, 8])
 ),
 
 hits as (
@@ -44,16 +56,21 @@ hits as (
         population.is_labelled_fraud_user
     from grid
     inner join population
-        on (grid.strategy_id = 'usr_card_testing' and population.max_attempts_in_hour >= grid.threshold)
-        or (
-            grid.strategy_id = 'usr_account_takeover'
-            and population.max_failed_logins_in_hour >= grid.threshold and population.password_resets >= 1
-        )
-        or (
-            grid.strategy_id = 'usr_mule_cashout'
-            and population.distinct_risky_buyers >= grid.threshold and population.payouts >= 1
-        )
-        or (grid.strategy_id = 'groups' and population.group_size >= 2 and population.group_risk_score >= grid.threshold)
+        on
+            (grid.strategy_id = 'usr_card_testing' and grid.threshold <= population.max_attempts_in_hour)
+            or (
+                grid.strategy_id = 'usr_account_takeover'
+                and grid.threshold <= population.max_failed_logins_in_hour and population.password_resets >= 1
+            )
+            or (
+                grid.strategy_id = 'usr_mule_cashout'
+                and grid.threshold <= population.distinct_risky_buyers and population.payouts >= 1
+            )
+            or (
+                grid.strategy_id = 'groups'
+                and population.group_size >= 2
+                and grid.threshold <= population.group_risk_score
+            )
 ),
 
 totals as (
@@ -70,9 +87,11 @@ select
     count(hits.user_id) as users_alerted,
     count(hits.user_id) filter (where hits.is_labelled_fraud_user) as labelled_fraud_alerted,
     count(hits.user_id) filter (where hits.is_labelled_fraud_user) / nullif(count(hits.user_id), 0) as precision,
-    count(hits.user_id) filter (where hits.is_labelled_fraud_user) / nullif(min(totals.labelled_fraud_users), 0) as recall,
+    count(hits.user_id) filter (where hits.is_labelled_fraud_user)
+    / nullif(min(totals.labelled_fraud_users), 0) as recall,
     count(hits.user_id) filter (where not hits.is_labelled_fraud_user) as unlabelled_users_alerted,
-    count(hits.user_id) filter (where not hits.is_labelled_fraud_user) / nullif(min(totals.other_users), 0) as friction_rate
+    count(hits.user_id) filter (where not hits.is_labelled_fraud_user)
+    / nullif(min(totals.other_users), 0) as friction_rate
 from grid
 cross join totals
 left join hits

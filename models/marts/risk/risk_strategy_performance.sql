@@ -65,8 +65,9 @@ daily as (
         ) as reviewed_users,
         count(distinct coverage.user_id) filter (where user_labels.fraud_label_known_at is not null) as confirmed_users,
         count(distinct coverage.user_id) filter (where user_labels.is_false_positive) as false_positive_users,
-        count(distinct coverage.user_id) filter (where first_coverage.first_covered_at < coverage.raised_at) as repeat_users,
-        cast(coalesce(sum(distinct coverage.money_at_risk_usd), 0) as decimal(18, 2)) as money_at_risk_usd
+        count(distinct coverage.user_id) filter (where first_coverage.first_covered_at < coverage.raised_at)
+            as repeat_users,
+        (coalesce(sum(distinct coverage.money_at_risk_usd), 0))::decimal(18, 2) as money_at_risk_usd
     from coverage
     left join user_labels on coverage.user_id = user_labels.user_id
     left join first_coverage
@@ -77,7 +78,8 @@ daily as (
 overlap as (
     select
         mine.strategy_id,
-        count(distinct mine.user_id) filter (where others.user_id is not null) / count(distinct mine.user_id) as overlap_share
+        count(distinct mine.user_id) filter (where others.user_id is not null)
+        / count(distinct mine.user_id) as overlap_share
     from first_coverage as mine
     left join first_coverage as others on mine.user_id = others.user_id and mine.strategy_id <> others.strategy_id
     group by mine.strategy_id

@@ -3,7 +3,8 @@
 -- member and every link and internal trade its evidence rests on had been delivered - an upper
 -- bound of the first moment the group was flaggable.
 with groups as (
-    select * from {{ ref('risk_groups') }} where is_flagged
+    select * from {{ ref('risk_groups') }}
+    where is_flagged
 ),
 
 members as (
@@ -31,17 +32,40 @@ exposure as (
 ),
 
 typed as (
-    select group_id, 'grp_bonus_farm' as strategy_id from groups where funnels_bonus_to_collector
+    select
+        group_id,
+        'grp_bonus_farm' as strategy_id
+    from groups
+    where funnels_bonus_to_collector
     union all
-    select group_id, 'grp_collusive_trading' from groups where trades_in_loops
+    select
+        group_id,
+        'grp_collusive_trading'
+    from groups
+    where trades_in_loops
     union all
-    select group_id, 'grp_mule_network' from groups where funnels_new_money_to_cash_out or cash_out_points >= 1
+    select
+        group_id,
+        'grp_mule_network'
+    from groups
+    where funnels_new_money_to_cash_out or cash_out_points >= 1
     union all
-    select group_id, 'grp_takeover_crew' from groups where takeover_victims >= 1
+    select
+        group_id,
+        'grp_takeover_crew'
+    from groups
+    where takeover_victims >= 1
     union all
-    select group_id, 'grp_card_testing_crew' from groups where card_testers >= 1
+    select
+        group_id,
+        'grp_card_testing_crew'
+    from groups
+    where card_testers >= 1
     union all
-    select group_id, 'grp_organised_fraud' from groups
+    select
+        group_id,
+        'grp_organised_fraud'
+    from groups
     where not (
         funnels_bonus_to_collector or trades_in_loops or funnels_new_money_to_cash_out
         or cash_out_points >= 1 or takeover_victims >= 1 or card_testers >= 1

@@ -2,7 +2,11 @@
 -- by a password reset, or a login from outside the user's country followed by a new payout method,
 -- each within var ato_sequence_hours. Known when the completing event has been delivered.
 with users as (
-    select user_id, country_code from {{ ref('stg_app__users') }} where not is_test_account
+    select
+        user_id,
+        country_code
+    from {{ ref('stg_app__users') }}
+    where not is_test_account
 ),
 
 events as (
@@ -40,10 +44,11 @@ burst_then_reset as (
         max(bursts.failed_in_hour) as failed_logins_in_burst
     from failed_bursts as bursts
     inner join events as resets
-        on bursts.user_id = resets.user_id
-        and resets.event_type = 'password_reset'
-        and resets.occurred_at > bursts.occurred_at
-        and resets.occurred_at <= bursts.occurred_at + interval '{{ var("ato_sequence_hours") }} hours'
+        on
+            bursts.user_id = resets.user_id
+            and resets.event_type = 'password_reset'
+            and bursts.occurred_at < resets.occurred_at
+            and resets.occurred_at <= bursts.occurred_at + interval '{{ var("ato_sequence_hours") }} hours'
     where bursts.failed_in_hour >= {{ var('ato_failed_logins_per_hour') }}
     group by resets.user_id
 ),
@@ -54,10 +59,11 @@ foreign_login_then_payout_method as (
         min(greatest(methods._batch_at, logins._batch_at)) as condition_met_at
     from events as logins
     inner join events as methods
-        on logins.user_id = methods.user_id
-        and methods.event_type = 'payout_method_added'
-        and methods.occurred_at > logins.occurred_at
-        and methods.occurred_at <= logins.occurred_at + interval '{{ var("ato_sequence_hours") }} hours'
+        on
+            logins.user_id = methods.user_id
+            and methods.event_type = 'payout_method_added'
+            and logins.occurred_at < methods.occurred_at
+            and methods.occurred_at <= logins.occurred_at + interval '{{ var("ato_sequence_hours") }} hours'
     where logins.event_type = 'login' and logins.is_foreign
     group by methods.user_id
 ),
@@ -80,11 +86,16 @@ select
         else 80.0
     end as score,
     coalesce(payout_exposure.payout_usd, 0) as money_at_risk_usd,
-    concat_ws('; ',
-        case when burst_then_reset.user_id is not null
-            then burst_then_reset.failed_logins_in_burst || ' failed logins within an hour, then a password reset' end,
-        case when foreign_login_then_payout_method.user_id is not null
-            then 'login from outside the account''s country, then a new payout method' end
+    concat_ws(
+        '; ',
+        case
+            when burst_then_reset.user_id is not null
+                then burst_then_reset.failed_logins_in_burst || ' failed logins within an hour, then a password reset'
+        end,
+        case
+            when foreign_login_then_payout_method.user_id is not null
+                then 'login from outside the account''s country, then a new payout method'
+        end
     ) as reason
 from users
 left join burst_then_reset on users.user_id = burst_then_reset.user_id

@@ -24,5 +24,9 @@ select
     condition_met_at,
     least(100.0, 60 + 10.0 * entries_hit) as score,
     cast(null as decimal(18, 6)) as money_at_risk_usd,
-    'uses ' || entries_hit || ' blocklisted ' || array_to_string(entity_types, '/') || ' of confirmed fraudsters' as reason
+    'uses '
+    || entries_hit
+    || ' blocklisted '
+    || array_to_string(entity_types, '/')
+    || ' of confirmed fraudsters' as reason
 from hits

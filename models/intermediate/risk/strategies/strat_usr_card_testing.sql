@@ -2,7 +2,8 @@
 -- The condition first holds at the attempt that completes such an hour; it is known once every
 -- attempt of that hour has been delivered.
 with users as (
-    select user_id from {{ ref('stg_app__users') }} where not is_test_account
+    select user_id from {{ ref('stg_app__users') }}
+    where not is_test_account
 ),
 
 attempts as (

@@ -2,7 +2,8 @@
 -- declined as stolen or charged back as fraud - and for whom those buyers are most of the money
 -- received - who then requests a payout. Known once the last of those facts has been delivered.
 with users as (
-    select user_id from {{ ref('stg_app__users') }} where not is_test_account
+    select user_id from {{ ref('stg_app__users') }}
+    where not is_test_account
 ),
 
 risky_buyers as (
@@ -10,11 +11,15 @@ risky_buyers as (
         user_id,
         min(known_at) as risky_known_at
     from (
-        select user_id, _batch_at as known_at
+        select
+            user_id,
+            _batch_at as known_at
         from {{ ref('stg_payments__payment_attempts') }}
         where decline_code = 'stolen_card'
         union all
-        select attempts.user_id, chargebacks._batch_at
+        select
+            attempts.user_id,
+            chargebacks._batch_at
         from {{ ref('stg_payments__chargebacks') }} as chargebacks
         inner join {{ ref('stg_payments__payment_attempts') }} as attempts
             on chargebacks.attempt_id = attempts.attempt_id
@@ -70,7 +75,11 @@ select
     least(100.0, 50 + 10.0 * ranked.risky_buyer_count) as score,
     payouts.payout_usd as money_at_risk_usd,
     'paid ' || round(ranked.received_from_risky_usd, 2) || ' USD by ' || ranked.risky_buyer_count
-    || ' buyers with stolen-card declines or fraud chargebacks (' || round(100 * ranked.received_from_risky_usd / sales.sold_usd) || '% of sales); withdrew ' || round(payouts.payout_usd, 2) || ' USD' as reason
+    || ' buyers with stolen-card declines or fraud chargebacks ('
+    || round(100 * ranked.received_from_risky_usd / sales.sold_usd)
+    || '% of sales); withdrew '
+    || round(payouts.payout_usd, 2)
+    || ' USD' as reason
 from ranked
 inner join payouts on ranked.seller_id = payouts.user_id
 inner join sales on ranked.seller_id = sales.seller_id
