@@ -76,7 +76,16 @@ def run(command: str, skip_if_busy: bool = False, log_level: str = "INFO") -> in
                 say(
                     f"FAILED step {event.step_key}: {event.event_specific_data.error.message.strip()}"
                 )
-        say(f"{cadence.label} failed after {elapsed:.0f}s; the serving copy was left as it was.")
+        published = any(
+            event.is_step_success and event.step_key == "serving__bi_copy"
+            for event in result.all_events
+        )
+        serving_state = (
+            "the serving copy was published before the failure"
+            if published
+            else "the serving copy was left as it was"
+        )
+        say(f"{cadence.label} failed after {elapsed:.0f}s; {serving_state}.")
         return 1
     say(
         f"{cadence.label} succeeded in {elapsed:.0f}s (run {result.run_id[:8]}); "

@@ -12,7 +12,12 @@ import time
 import duckdb
 import pytest
 from conftest import PROJECT_DIR
-from orchestration_fixtures import write_tables
+from orchestration_fixtures import (  # noqa: F401 (fixtures)
+    dbt_target,
+    orchestration_env,
+    orchestration_paths,
+    write_tables,
+)
 from sqlalchemy import text
 
 from orchestration import serving
@@ -142,3 +147,21 @@ def test_a_publication_killed_mid_way_leaves_the_copy_and_the_next_one_recovers(
     assert list(tmp_path.glob("*_publishing_*")) == []
     with duckdb.connect(str(target), read_only=True) as connection:
         assert connection.execute("select count(*) from marts.orders").fetchone() == (5_000_000,)
+
+
+def test_a_failed_refresh_publishes_nothing_and_says_so(orchestration_env, monkeypatch, capsys):  # noqa: F811
+    """dbt fails (here: a landing zone with no files), so the serving step never runs."""
+    from orchestration import cli
+
+    target = orchestration_env / "serving" / "serving.duckdb"
+    write_tables(orchestration_env / "previous.duckdb", version_tables(1))
+    serving.publish(orchestration_env / "previous.duckdb", target, run_id="last good")
+    before = serving.published_at(target)
+    monkeypatch.setenv("RAW_ROOT", str(orchestration_env / "empty_zone"))
+    assert cli.run("refresh") == 1
+    assert "the serving copy was left as it was" in capsys.readouterr().err
+    assert serving.published_at(target) == before
+    with duckdb.connect(str(target), read_only=True) as connection:
+        assert connection.execute("select _run_id from main.serving_info").fetchone() == (
+            "last good",
+        )
