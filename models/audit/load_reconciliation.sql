@@ -1,3 +1,4 @@
+-- noqa: disable=LT01,LT02,LT06
 -- One row per landed table: every delivered record is staged, a duplicate (an exact re-delivery or
 -- a superseded version of its key) or rejected. The balance is tested, so a record lost between the
 -- landing zone and staging fails the build. Duplicates are counted here from the base model's keys,

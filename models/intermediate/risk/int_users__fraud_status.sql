@@ -1,3 +1,4 @@
+-- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Which users turned out fraudulent, and how we know: a `fraudulent` chargeback on one of their
 -- payments, or an investigation closed as confirmed_fraud. This is the one definition of "fraud"
 -- that the acquisition marts net out; the risk marts add users in flagged groups.

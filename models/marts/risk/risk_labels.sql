@@ -1,3 +1,4 @@
+-- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Every fraud outcome the platform learns, one row per label: fraudulent chargebacks (they arrive
 -- 5-120 days after the payment), investigations closed as confirmed_fraud or false_positive, and
 -- account-takeover reports (fraud_report tickets, filed by the victim). `known_at` is when the

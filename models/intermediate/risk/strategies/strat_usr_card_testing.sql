@@ -1,3 +1,4 @@
+-- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Card testing: var card_testing_attempts_per_hour or more payment attempts within one hour.
 -- The condition first holds at the attempt that completes such an hour; it is known once every
 -- attempt of that hour has been delivered.
