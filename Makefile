@@ -90,7 +90,7 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/sqlfluff lint models macros tests/dbt analyses
+	$(VENV)/bin/sqlfluff lint models macros
 
 clean-data:
 	rm -rf data target logs
