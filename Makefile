@@ -88,6 +88,7 @@ test: setup
 	$(MAKE) --no-print-directory lint
 
 lint: setup
+	@mkdir -p $(dir $(WAREHOUSE_PATH))
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/sqlfluff lint models macros
