@@ -104,7 +104,10 @@ def rows_of(life, settings, model_dir) -> dict:
             "hyperparameters": as_json(meta["hyperparameters"]),
             "library_versions": as_json(meta["libraries"]),
             "fingerprint": meta["fingerprint"],
-            "model_path": str(registry.version_dir(model_dir, entry["model_version"])),
+            # relative to the model folder: the mart must not depend on where the warehouse lives
+            "model_path": str(
+                registry.version_dir(model_dir, entry["model_version"]).relative_to(model_dir)
+            ),
         }
         for name in SCHEMA.names:
             columns[name].append(values[name])

@@ -133,7 +133,7 @@ touch_credits as (
         touched_at,
         channel,
         campaign_id,
-        decay_weight / sum(decay_weight) over (partition by user_id) as credit
+        decay_weight::decimal(38, 18) / {{ exact_sum('decay_weight', 18) }} over (partition by user_id) as credit
     from multi_touch_touches
 ),
 

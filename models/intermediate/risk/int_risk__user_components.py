@@ -50,7 +50,8 @@ def attach_collectors(user_values, labels, buyers, sellers, amounts, min_members
     """Merge each collector (a seller paid by min_members+ members of one component with half or
     more of their purchase value) into that component; returns new labels for user_values."""
     position = {u: i for i, u in enumerate(user_values.tolist())}
-    extra = [u for u in set(sellers.tolist()) if u not in position]
+    # sorted, so that component ids do not depend on the hash seed of the process
+    extra = sorted(set(sellers.tolist()) - position.keys())
     all_users = np.concatenate([user_values, np.array(extra, dtype=user_values.dtype)])
     all_labels = np.concatenate([labels, labels.max() + 1 + np.arange(len(extra))])
     position.update({u: len(user_values) + i for i, u in enumerate(extra)})
@@ -99,7 +100,11 @@ def model(dbt, session):
     if len(users):
         user_values, labels, was_split = group_users(users, identifiers, strong, split_min_users)
         trades = (
-            dbt.ref("int_risk__trade_edges").project("buyer_id, seller_id, gross_usd").fetchnumpy()
+            # in a fixed order: the per-buyer float sums then add up the same way on every run
+            dbt.ref("int_risk__trade_edges")
+            .project("buyer_id, seller_id, gross_usd")
+            .order("buyer_id, seller_id, gross_usd")
+            .fetchnumpy()
         )
         grouped_users, labels = attach_collectors(
             user_values,

@@ -207,7 +207,7 @@ kri_records as (
         requested_at as occurred_at,
         'payout_usd' as kri,
         'all' as dimension,
-        coalesce(amount_usd, 0)::double as numerator,
+        coalesce(amount_usd, 0)::decimal(38, 6) as numerator,
         0.0 as denominator,
         1 as events
     from payouts

@@ -25,13 +25,13 @@ select
         when attribution.channel in ('referral', 'organic') then '(none)'
         else '(unknown)'
     end::varchar as campaign_id,
-    sum(attribution.credit)::double as credited_conversions,
-    coalesce(sum(attribution.credit) filter (where not attribution.is_fraud), 0)::double
+    {{ exact_sum('attribution.credit') }}::double as credited_conversions,
+    coalesce({{ exact_sum('attribution.credit') }} filter (where not attribution.is_fraud), 0)::double
         as credited_conversions_net_of_fraud,
     count(distinct attribution.user_id)::bigint as converting_users,
-    sum(attribution.credit * outcomes.revenue_d30_usd)::double as credited_revenue_d30_usd,
+    {{ exact_sum('attribution.credit * outcomes.revenue_d30_usd') }}::double as credited_revenue_d30_usd,
     coalesce(
-        sum(attribution.credit * outcomes.revenue_d30_usd) filter (where not attribution.is_fraud), 0
+        {{ exact_sum('attribution.credit * outcomes.revenue_d30_usd') }} filter (where not attribution.is_fraud), 0
     )::double as credited_revenue_d30_net_of_fraud_usd
 from attribution
 left join outcomes on attribution.user_id = outcomes.user_id

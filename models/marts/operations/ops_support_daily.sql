@@ -61,7 +61,7 @@ solved as (
         count(*) filter (where resolution = 'restriction_upheld') as restrictions_upheld,
         count(*) filter (where resolution = 'answered') as answered,
         median(date_diff('second', created_at, solved_at) / 3600.0) as median_resolution_hours,
-        sum(date_diff('second', created_at, solved_at) / 3600.0) as resolution_hours_sum,
+        sum(date_diff('second', created_at, solved_at)) / 3600.0 as resolution_hours_sum,
         count(csat) as csat_responses,
         coalesce(sum(csat), 0) as csat_score_sum
     from tickets

@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- The action the online systems should enforce on each user now: the strongest of the actions of
 -- the alerts covering the user (their own alerts and their group's), restrict > challenge > watch
 -- (a `review` alert puts the user on watch while an analyst looks). An action starts when its
@@ -25,10 +24,10 @@ covered as (
 strongest as (
     select
         user_id,
-        arg_max(action, (strength, -epoch(raised_at))) as action,
-        arg_max(strategy_id, (strength, -epoch(raised_at))) as strategy_id,
-        arg_max(alert_id, (strength, -epoch(raised_at))) as alert_id,
-        arg_max(reason, (strength, -epoch(raised_at))) as evidence,
+        arg_max(action, (strength, -epoch(raised_at), strategy_id)) as action,
+        arg_max(strategy_id, (strength, -epoch(raised_at), strategy_id)) as strategy_id,
+        arg_max(alert_id, (strength, -epoch(raised_at), strategy_id)) as alert_id,
+        arg_max(reason, (strength, -epoch(raised_at), strategy_id)) as evidence,
         min(raised_at) filter (
             where strength = (
                 select max(inner_covered.strength) from covered as inner_covered
@@ -51,7 +50,7 @@ lifts as (
     select
         user_id,
         closed_at,
-        'investigation ' || case_id || ' closed as false_positive'
+        'investigation ' || case_id || ' closed as false_positive' as lift_reason
     from {{ ref('stg_risk__case_outcomes') }}
     where outcome = 'false_positive'
 ),
@@ -60,7 +59,7 @@ first_lift as (
     select
         strongest.user_id,
         min(lifts.lifted_at) as lifted_at,
-        arg_min(lifts.lift_reason, lifts.lifted_at) as lift_reason
+        arg_min(lifts.lift_reason, (lifts.lifted_at, lifts.lift_reason)) as lift_reason
     from strongest
     inner join lifts on strongest.user_id = lifts.user_id and strongest.active_since <= lifts.lifted_at
     group by strongest.user_id

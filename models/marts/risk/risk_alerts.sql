@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- One alert per strategy and entity: raised at the first scan on the strategy's cadence at which
 -- its condition held using only records delivered by then (`condition_met_at`, from the
 -- strategy), so replaying the deliveries and rebuilding give the same alerts. A later repeat of
@@ -39,7 +38,7 @@ raised as (
 case_outcomes as (
     select
         user_id,
-        arg_max(outcome, coalesce(closed_at, opened_at)) as latest_outcome,
+        arg_max(outcome, (coalesce(closed_at, opened_at), case_id)) as latest_outcome,
         max(closed_at) as latest_closed_at
     from {{ ref('stg_risk__case_outcomes') }}
     where outcome is not null

@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Devices, cards and payout accounts of confirmed fraudsters (a confirmed case or a fraudulent
 -- chargeback), each from the moment it was confirmed: `blocked_from` is when both the label and the
 -- fraudster's use of the entity had been delivered. History is kept - an entry never moves - so a
@@ -8,7 +7,7 @@ with fraud_labels as (
     select
         user_id,
         min(known_at) as confirmed_known_at,
-        arg_min(label_type, known_at) as first_label_type
+        arg_min(label_type, (known_at, label_type)) as first_label_type
     from {{ ref('risk_labels') }}
     where label_type in ('fraudulent_chargeback', 'confirmed_fraud_case')
     group by user_id

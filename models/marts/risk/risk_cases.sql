@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- The investigation queue: the alerts on one entity (a user, or a group) make one case,
 -- prioritised by expected loss - the money at risk (payouts, top-ups and bonuses of the entity)
 -- weighted by the strength of the evidence (the best alert score / 100) - with an SLA from the
@@ -50,9 +49,9 @@ outcomes as (
     select
         entity_users.entity_type,
         entity_users.entity_id,
-        arg_max(case_outcomes.outcome, case_outcomes.closed_at) as outcome,
+        arg_max(case_outcomes.outcome, (case_outcomes.closed_at, case_outcomes.case_id)) as outcome,
         max(case_outcomes.closed_at) as outcome_at,
-        arg_max(case_outcomes.case_id, case_outcomes.closed_at) as outcome_case_id
+        arg_max(case_outcomes.case_id, (case_outcomes.closed_at, case_outcomes.case_id)) as outcome_case_id
     from entity_users
     inner join {{ ref('stg_risk__case_outcomes') }} as case_outcomes on entity_users.user_id = case_outcomes.user_id
     where case_outcomes.outcome is not null
@@ -69,7 +68,7 @@ cases as (
         list_sort(list(strategy_id)) as strategies,
         max(score) as best_score,
         min(case severity when 'critical' then 1 when 'high' then 2 when 'medium' then 3 else 4 end) as severity_rank,
-        string_agg(strategy_id || ': ' || reason, ' | ' order by raised_at) as evidence
+        string_agg(strategy_id || ': ' || reason, ' | ' order by raised_at, strategy_id) as evidence
     from alerts
     group by entity_type, entity_id
 )

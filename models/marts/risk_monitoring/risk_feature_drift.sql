@@ -191,9 +191,9 @@ psi as (
         max(reference_users) as reference_users,
         max(current_users) as current_users,
         count(*) as bins,
-        sum(
-            (current_share - smoothed_reference_share) * ln(current_share / smoothed_reference_share)
-        ) as psi
+        {{ exact_sum(
+            '(current_share - smoothed_reference_share) * ln(current_share / smoothed_reference_share)', 18
+        ) }} as psi
     from smoothed_shares
     group by drift_date, feature
 ),
@@ -222,7 +222,7 @@ assessed as (
 reference_means as (
     select
         feature,
-        avg(feature_value) as reference_mean,
+        {{ exact_avg('feature_value') }} as reference_mean,
         avg(case when feature_value = 0 then 1.0 else 0.0 end) as reference_zero_share
     from reference_values
     group by feature
@@ -232,7 +232,7 @@ current_means as (
     select
         signup_date as drift_date,
         feature,
-        avg(feature_value) as current_mean,
+        {{ exact_avg('feature_value') }} as current_mean,
         avg(case when feature_value = 0 then 1.0 else 0.0 end) as current_zero_share
     from feature_values
     group by all

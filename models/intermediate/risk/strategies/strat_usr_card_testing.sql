@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Card testing: var card_testing_attempts_per_hour or more payment attempts within one hour.
 -- The condition first holds at the attempt that completes such an hour; it is known once every
 -- attempt of that hour has been delivered.
@@ -33,8 +32,8 @@ hits as (
         user_id,
         min(hour_known_at) as condition_met_at,
         max(attempts_in_hour) as peak_attempts_in_hour,
-        arg_max(declines_in_hour, attempts_in_hour) as declines_in_peak_hour,
-        arg_max(small_in_hour, attempts_in_hour) as small_in_peak_hour
+        arg_max(declines_in_hour, (attempts_in_hour, hour_known_at, declines_in_hour)) as declines_in_peak_hour,
+        arg_max(small_in_hour, (attempts_in_hour, hour_known_at, declines_in_hour)) as small_in_peak_hour
     from hourly
     where attempts_in_hour >= {{ var('card_testing_attempts_per_hour') }}
     group by user_id
