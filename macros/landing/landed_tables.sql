@@ -10,13 +10,13 @@
         ('payments/payouts', 'base_payments__payouts', 'stg_payments__payouts', 'parsed_payout_id'),
         ('trading/trades', 'base_trading__trades', 'stg_trading__trades', 'parsed_trade_id'),
         ('promotions/redemptions', 'base_promotions__redemptions', 'stg_promotions__redemptions', 'parsed_redemption_id'),
-        ('marketing/search_ads', 'base_marketing__search_ads', 'stg_marketing__search_ads', '(parsed_report_date, parsed_campaign_id)'),
-        ('marketing/social_ads', 'base_marketing__social_ads', 'stg_marketing__social_ads', '(parsed_date_start, parsed_campaign_id)'),
-        ('marketing/affiliate', 'base_marketing__affiliate', 'stg_marketing__affiliate', '(parsed_day, parsed_partner_id)'),
+        ('marketing/search_ads', 'base_marketing__search_ads', 'stg_marketing__search_ads', 'row(parsed_report_date, parsed_campaign_id)'),
+        ('marketing/social_ads', 'base_marketing__social_ads', 'stg_marketing__social_ads', 'row(parsed_date_start, parsed_campaign_id)'),
+        ('marketing/affiliate', 'base_marketing__affiliate', 'stg_marketing__affiliate', 'row(parsed_day, parsed_partner_id)'),
         ('marketing/touchpoints', 'base_marketing__touchpoints', 'stg_marketing__touchpoints', 'parsed_touch_id'),
         ('support/tickets', 'base_support__tickets', 'stg_support__tickets', 'parsed_ticket_id'),
         ('risk/decisions', 'base_risk__decisions', 'stg_risk__decisions', 'parsed_decision_id'),
         ('risk/case_outcomes', 'base_risk__case_outcomes', 'stg_risk__case_outcomes', 'parsed_case_id'),
-        ('reference/fx_rates', 'base_reference__fx_rates', 'stg_reference__fx_rates', '(parsed_rate_date, parsed_currency)'),
+        ('reference/fx_rates', 'base_reference__fx_rates', 'stg_reference__fx_rates', 'row(parsed_rate_date, parsed_currency)'),
     ]) }}
 {%- endmacro %}

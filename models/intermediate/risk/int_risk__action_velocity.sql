@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Point-in-time velocity at every payment attempt, payout and login: how many actions of the same
 -- kind the user made in the hour, day and week BEFORE this one, and the account's age at it.
 -- Windows exclude the action itself and every action at the same timestamp (EXCLUDE GROUP): a
@@ -16,7 +15,7 @@ with actions as (
     union all
     select
         user_id,
-        'payout',
+        'payout' as action_type,
         payout_id,
         requested_at,
         _first_batch_at
@@ -24,7 +23,7 @@ with actions as (
     union all
     select
         user_id,
-        'login',
+        'login' as action_type,
         event_id,
         occurred_at,
         _batch_at

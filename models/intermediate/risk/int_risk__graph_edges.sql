@@ -1,10 +1,9 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- The identity graph the groups are cut from: user-identifier edges for identifiers that link at
 -- least two users and are not hubs (see int_risk__identifiers). Referral codes and contact
 -- details do not cut groups: an honest referrer's friends, or two namesakes' addresses, would glue
--- strangers to a ring (they stay evidence in the features and group scores). `is_strong` marks identifiers that only a person or a crew holds
--- (device, card, payout account, install, trading counterparty); IPs and /24
--- blocks are weak and are dropped when a large component must be split.
+-- strangers to a ring (they stay evidence in the features and group scores). `is_strong` marks
+-- identifiers that only a person or a crew holds (device, card, payout account, install, trading
+-- counterparty); IPs and /24 blocks are weak and are dropped when a large component must be split.
 select
     links.user_id,
     identifiers.identifier_key,

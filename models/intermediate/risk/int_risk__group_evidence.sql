@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- The evidence that organised fraud leaves, measured on every connected component of two or more
 -- users: what its members share, how they signed up, where bonuses and money went, whether they
 -- trade in loops, and whether members show card-testing, account-takeover or mule behaviour.

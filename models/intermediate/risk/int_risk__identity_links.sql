@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Every link between a real user and an identifier that another user could share: devices and
 -- IPs (signup, logins and other events), /24 IP blocks, install ids, card fingerprints, payout
 -- accounts, pseudonymised email and phone, referral codes (a user's own code and the code they
@@ -28,7 +27,7 @@ observed_links as (
     union all
     select
         user_id,
-        'ip',
+        'ip' as identifier_type,
         signup_ip,
         created_at,
         _first_batch_at
@@ -36,7 +35,7 @@ observed_links as (
     union all
     select
         user_id,
-        'email',
+        'email' as identifier_type,
         email_hash,
         created_at,
         _first_batch_at
@@ -44,7 +43,7 @@ observed_links as (
     union all
     select
         user_id,
-        'phone',
+        'phone' as identifier_type,
         phone_hash,
         created_at,
         _first_batch_at
@@ -52,7 +51,7 @@ observed_links as (
     union all
     select
         user_id,
-        'referral_code',
+        'referral_code' as identifier_type,
         own_referral_code,
         created_at,
         _first_batch_at
@@ -60,7 +59,7 @@ observed_links as (
     union all
     select
         user_id,
-        'referral_code',
+        'referral_code' as identifier_type,
         referral_code,
         created_at,
         _first_batch_at
@@ -68,7 +67,7 @@ observed_links as (
     union all
     select
         user_id,
-        'device',
+        'device' as identifier_type,
         device_id,
         occurred_at,
         _batch_at
@@ -76,7 +75,7 @@ observed_links as (
     union all
     select
         user_id,
-        'ip',
+        'ip' as identifier_type,
         ip,
         occurred_at,
         _batch_at
@@ -84,7 +83,7 @@ observed_links as (
     union all
     select
         user_id,
-        'install',
+        'install' as identifier_type,
         anonymous_id,
         occurred_at,
         _batch_at
@@ -92,7 +91,7 @@ observed_links as (
     union all
     select
         attempts.user_id,
-        'card',
+        'card' as identifier_type,
         attempts.card_fingerprint,
         attempts.created_at,
         attempts._batch_at
@@ -101,7 +100,7 @@ observed_links as (
     union all
     select
         payouts.user_id,
-        'payout_account',
+        'payout_account' as identifier_type,
         payouts.payout_account_hash,
         payouts.requested_at,
         payouts._first_batch_at
@@ -140,9 +139,9 @@ trade_links as (
     from concentrated_trades
     union all
     select
-        seller_id,
-        'trade_counterparty',
-        seller_id,
+        seller_id as user_id,
+        'trade_counterparty' as identifier_type,
+        seller_id as identifier,
         first_trade_at,
         known_at
     from concentrated_trades

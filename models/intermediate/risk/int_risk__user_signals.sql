@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- One row per real user: what their payments, logins, payouts, trades and bonuses say about risk,
 -- using only records delivered by the cutoff (var risk_as_of, default: everything delivered).
 -- Velocities are peaks over event time (the most attempts in any hour), so they mean the same

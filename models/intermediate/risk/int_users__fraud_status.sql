@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Which users turned out fraudulent, and how we know: a `fraudulent` chargeback on one of their
 -- payments, or an investigation closed as confirmed_fraud. This is the one definition of "fraud"
 -- that the acquisition marts net out; the risk marts add users in flagged groups.
@@ -21,8 +20,8 @@ fraud_chargebacks as (
 flagged_group_members as (
     select members.user_id
     from {{ ref('risk_group_members') }} as members
-    inner join {{ ref('risk_groups') }} as groups on members.group_id = groups.group_id
-    where groups.is_flagged
+    inner join {{ ref('risk_groups') }} as risk_groups on members.group_id = risk_groups.group_id
+    where risk_groups.is_flagged
 ),
 
 confirmed_cases as (

@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Members of every group in marts.risk_groups, with the identifier types by which each member is
 -- linked to the others.
 with components as (

@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- One row per group of connected users, scored by the evidence organised fraud leaves rather
 -- than by size. Points: behaviour - bonus claims of a group of three or more funnelled to
 -- one collector, or three or more

@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Every fraud outcome the platform learns, one row per label: fraudulent chargebacks (they arrive
 -- 5-120 days after the payment), investigations closed as confirmed_fraud or false_positive, and
 -- account-takeover reports (fraud_report tickets, filed by the victim). `known_at` is when the
@@ -37,24 +36,24 @@ labels as (
     where chargebacks.reason = 'fraudulent'
     union all
     select
-        case outcome when 'confirmed_fraud' then 'confirmed_fraud_case' else 'false_positive_case' end,
+        case outcome when 'confirmed_fraud' then 'confirmed_fraud_case' else 'false_positive_case' end as label_type,
         case_id,
         user_id,
         closed_at,
         _batch_at,
-        outcome = 'confirmed_fraud',
-        null
+        outcome = 'confirmed_fraud' as is_fraud_label,
+        null as amount_usd
     from {{ ref('stg_risk__case_outcomes') }}
     where outcome in ('confirmed_fraud', 'false_positive') and closed_at is not null
     union all
     select
-        'account_takeover_report',
+        'account_takeover_report' as label_type,
         ticket_id,
         user_id,
         created_at,
         _first_batch_at,
-        true,
-        null
+        true as is_fraud_label,
+        null as amount_usd
     from {{ ref('stg_support__tickets') }}
     where category = 'fraud_report'
 )

@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- What each strategy would have done at other thresholds: for a grid of thresholds on the
 -- strategy's main measure, the users it would alert, how many carry a fraud label (a fraudulent
 -- chargeback or a confirmed investigation), precision, recall against all labelled fraudsters,
@@ -33,19 +32,19 @@ grid as (
         unnest([3, 5, 8, 10, 15, 20, 30]) as threshold
     union all
     select
-        'usr_account_takeover',
-        'max_failed_logins_in_hour (with a password reset)',
-        unnest([1, 2, 3, 4, 5, 6])
+        'usr_account_takeover' as strategy_id,
+        'max_failed_logins_in_hour (with a password reset)' as measure,
+        unnest([1, 2, 3, 4, 5, 6]) as threshold
     union all
     select
-        'usr_mule_cashout',
-        'distinct_risky_buyers (with a payout)',
-        unnest([1, 2, 3, 4, 5])
+        'usr_mule_cashout' as strategy_id,
+        'distinct_risky_buyers (with a payout)' as measure,
+        unnest([1, 2, 3, 4, 5]) as threshold
     union all
     select
-        'groups',
-        'group_risk_score',
-        unnest([2, 3, 4, 5, 6, 8])
+        'groups' as strategy_id,
+        'group_risk_score' as measure,
+        unnest([2, 3, 4, 5, 6, 8]) as threshold
 ),
 
 hits as (

@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- How well each strategy works, per strategy and day of raising, beside the online risk engine's
 -- own review/block decisions. A user counts as confirmed when they carry a fraud label (a
 -- fraudulent chargeback or an investigation closed confirmed_fraud), as a false positive when an
@@ -20,10 +19,10 @@ with coverage as (
     union all
     select
         'online_engine' as strategy_id,
-        decisions.decision_id,
-        decisions.user_id,
-        decisions.decided_at,
-        null,
+        decisions.decision_id as alert_id,
+        decisions.user_id as entity_id,
+        decisions.decided_at as raised_at,
+        null as money_at_risk_usd,
         decisions.user_id
     from {{ ref('stg_risk__decisions') }} as decisions
     where decisions.action in ('review', 'block')
@@ -79,10 +78,11 @@ daily as (
 overlap as (
     select
         mine.strategy_id,
-        count(distinct mine.user_id) filter (where others.user_id is not null)
+        count(distinct mine.user_id) filter (where other_strategies.user_id is not null)
         / count(distinct mine.user_id) as overlap_share
     from first_coverage as mine
-    left join first_coverage as others on mine.user_id = others.user_id and mine.strategy_id <> others.strategy_id
+    left join first_coverage as other_strategies
+        on mine.user_id = other_strategies.user_id and mine.strategy_id <> other_strategies.strategy_id
     group by mine.strategy_id
 ),
 

@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- The group strategies: each flagged group of marts.risk_groups is raised by the strategy of its
 -- strongest evidence (a group with several kinds of evidence is raised by each). Known once every
 -- member and every link and internal trade its evidence rests on had been delivered - an upper
@@ -16,9 +15,9 @@ knowledge as (
     select
         members.group_id,
         max(edges.known_at) as links_known_at,
-        max(users._first_batch_at) as members_known_at
+        max(member_users._first_batch_at) as members_known_at
     from members
-    inner join {{ ref('stg_app__users') }} as users on members.user_id = users.user_id
+    inner join {{ ref('stg_app__users') }} as member_users on members.user_id = member_users.user_id
     left join {{ ref('int_risk__graph_edges') }} as edges on members.user_id = edges.user_id
     group by members.group_id
 ),
@@ -41,31 +40,31 @@ typed as (
     union all
     select
         group_id,
-        'grp_collusive_trading'
+        'grp_collusive_trading' as strategy_id
     from groups
     where trades_in_loops
     union all
     select
         group_id,
-        'grp_mule_network'
+        'grp_mule_network' as strategy_id
     from groups
     where funnels_new_money_to_cash_out or cash_out_points >= 1
     union all
     select
         group_id,
-        'grp_takeover_crew'
+        'grp_takeover_crew' as strategy_id
     from groups
     where takeover_victims >= 1
     union all
     select
         group_id,
-        'grp_card_testing_crew'
+        'grp_card_testing_crew' as strategy_id
     from groups
     where card_testers >= 1
     union all
     select
         group_id,
-        'grp_organised_fraud'
+        'grp_organised_fraud' as strategy_id
     from groups
     where not (
         funnels_bonus_to_collector or trades_in_loops or funnels_new_money_to_cash_out

@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Account takeover: a burst of var ato_failed_logins_per_hour failed logins within an hour followed
 -- by a password reset, or a login from outside the user's country followed by a new payout method,
 -- each within var ato_sequence_hours. Known when the completing event has been delivered.

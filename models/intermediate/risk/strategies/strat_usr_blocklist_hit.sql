@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Blocklist hit: a user linked to a blocklisted device, card or payout account, counted only from
 -- the moment the entry was confirmed (a scan never uses a confirmation it could not have known).
 with blocklist as (

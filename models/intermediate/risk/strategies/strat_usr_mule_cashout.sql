@@ -1,4 +1,3 @@
--- noqa: disable=AL03,AL08,RF04,LT01,LT02,LT05,LT06
 -- Mule cash-out: a user paid by var mule_min_risky_buyers or more distinct buyers whose cards were
 -- declined as stolen or charged back as fraud - and for whom those buyers are most of the money
 -- received - who then requests a payout. Known once the last of those facts has been delivered.
