@@ -14,6 +14,9 @@ For every scale factor (users x days):
    `connected_components` on the same edges (int_risk__graph_edges), same process, median of
    several repetitions.
 
+`--grouping-only` skips 2-5: it builds just the grouping step's inputs (`+int_risk__graph_edges`)
+and measures step 6, for a scale at which a whole build does not fit in the time at hand.
+
 Each step runs in a child process; its wall time and the peak resident memory of its whole
 process tree are recorded. dbt's run_results.json gives the per-model profile. The results of
 every finished scale factor are kept in `<work>/results.json`, so a later run (or
@@ -355,6 +358,28 @@ def step_grouping(warehouse: Path, reps: int, out: Path) -> None:
 
 
 # ---------------------------------------------------------------------------- one scale
+def step_grouping_measured(warehouse: Path, base: Path, reps: int) -> dict:
+    """The grouping step in a child process (its own peak memory), timings from its JSON."""
+    grouping_json = base / "grouping.json"
+    measured = run_measured(
+        [
+            PYTHON,
+            __file__,
+            "grouping",
+            "--warehouse",
+            str(warehouse),
+            "--reps",
+            str(reps),
+            "--json",
+            str(grouping_json),
+        ],
+        log=base / "grouping.log",
+    )
+    if grouping_json.exists():
+        measured.update(json.loads(grouping_json.read_text()))
+    return measured
+
+
 def dbt_env(raw: Path, warehouse: Path) -> dict:
     env = dict(os.environ)
     env.update(
@@ -369,11 +394,15 @@ def dbt_env(raw: Path, warehouse: Path) -> dict:
     return env
 
 
-def dbt_build(raw: Path, warehouse: Path, target: Path, full: bool) -> dict:
+def dbt_build(
+    raw: Path, warehouse: Path, target: Path, full: bool, select: str | None = None
+) -> dict:
     dbt = str(Path(PYTHON).parent / "dbt")
     cmd = [dbt, "build", "--target-path", str(target), "--log-path", str(target / "logs")]
     if full:
         cmd.append("--full-refresh")
+    if select:
+        cmd += ["--select", select]
     target.mkdir(parents=True, exist_ok=True)
     res = run_measured(cmd, dbt_env(raw, warehouse), target / "build.log")
     rr = target / "run_results.json"
@@ -399,6 +428,7 @@ def run_scale(
     reuse: bool,
     log=print,
     generate_only: bool = False,
+    grouping_only: bool = False,
 ) -> dict:
     base = work / f"u{users}_d{days}_s{seed}"
     raw, held = base / "raw", base / "held_back"
@@ -457,6 +487,19 @@ def run_scale(
         res["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         return res
 
+    if grouping_only:
+        warehouse = base / "warehouse.duckdb"
+        warehouse.unlink(missing_ok=True)
+        log(f"[{users}] building the grouping inputs ...")
+        res["grouping_inputs"] = dbt_build(
+            raw, warehouse, base / "target_grouping", full=True, select="+int_risk__graph_edges"
+        )
+        log(f"[{users}] grouping inputs {res['grouping_inputs']['seconds']} s")
+        res["grouping"] = step_grouping_measured(warehouse, base, reps)
+        res["load_after"] = loadavg()
+        res["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        return res
+
     # 2. hold back the last delivery hour
     last, last_files = last_delivery(files)
     res["held_back"] = {
@@ -504,23 +547,7 @@ def run_scale(
 
     # 6. grouping
     log(f"[{users}] grouping ...")
-    grouping_json = base / "grouping.json"
-    res["grouping"] = run_measured(
-        [
-            PYTHON,
-            __file__,
-            "grouping",
-            "--warehouse",
-            str(warehouse),
-            "--reps",
-            str(reps),
-            "--json",
-            str(grouping_json),
-        ],
-        log=base / "grouping.log",
-    )
-    if grouping_json.exists():
-        res["grouping"].update(json.loads(grouping_json.read_text()))
+    res["grouping"] = step_grouping_measured(warehouse, base, reps)
     res["load_after"] = loadavg()
     res["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     return res
@@ -538,7 +565,10 @@ def derived(res: dict) -> dict:
             res.get("refresh", {}).get("seconds"), res.get("full", {}).get("seconds")
         ),
         "grouping_over_scipy": ratio(g.get("group_users_s"), g.get("scipy_s")),
-        "peak_gb": max((res.get(k, {}).get("peak_rss") or 0) for k in ("full", "refresh")) / 2**30,
+        "peak_gb": max(
+            (res.get(k, {}).get("peak_rss") or 0) for k in ("full", "refresh", "grouping_inputs")
+        )
+        / 2**30,
     }
 
 
@@ -598,13 +628,26 @@ def render_markdown(meta: dict, results: list[dict]) -> str:
     ]
     for r in results:
         if "full" not in r:
-            gen = r.get("generate", {})
+            gen, g = r.get("generate", {}), r.get("grouping", {})
+            inputs = r.get("grouping_inputs")
+            grouping = (
+                f"{g.get('group_users_s', 0) * 1000:,.0f} ms vs {g.get('scipy_s', 0) * 1000:,.0f} ms "
+                f"({g.get('edges', 0):,} edges)"
+                if g.get("scipy_s")
+                else ""
+            )
+            what = (
+                f"grouping inputs only: {fmt_s(inputs.get('seconds'))}"
+                if inputs
+                else "generation only"
+            )
             lines.append(
                 f"| {scale_label(r['users'])} x {r['days']} | {r['zone_bytes'] / 2**30:.2f} GB, "
                 f"{sum(r['raw_rows'].values()):,} rows | {r['files']:,} | "
-                f"{fmt_s(gen.get('seconds'))} | generation only | | | | "
-                f"{fmt_gb(gen.get('peak_rss'))} / - / - | {r.get('load_before')} -> "
-                f"{r.get('load_after')} |"
+                f"{fmt_s(gen.get('seconds'))} | {what} | | | {grouping} | "
+                f"{fmt_gb(gen.get('peak_rss'))} / "
+                f"{fmt_gb(inputs.get('peak_rss')) if inputs else '-'} / - | "
+                f"{r.get('load_before')} -> {r.get('load_after')} |"
             )
             continue
         g = r.get("grouping", {})
@@ -629,7 +672,7 @@ def render_markdown(meta: dict, results: list[dict]) -> str:
         "|---|---|---|---|---|",
     ]
     for r in results:
-        if "full" not in r:
+        if "full" not in r and not r.get("grouping", {}).get("scipy_s"):
             continue
         d = derived(r)
         lines.append(
@@ -750,9 +793,10 @@ def write_report(work: Path, out: Path) -> None:
         "versions": versions(),
     }
     out.write_text(render_markdown(meta, results))
-    (out.parent / "results.json").write_text(
-        json.dumps({"meta": meta, "results": results}, indent=1, default=str)
-    )
+    if (out.parent / "results.json").resolve() != store.resolve():
+        (out.parent / "results.json").write_text(
+            json.dumps({"meta": meta, "results": results}, indent=1, default=str)
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -778,6 +822,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--generate-only", action="store_true", help="only generate (time and peak memory)"
     )
+    p.add_argument(
+        "--grouping-only",
+        action="store_true",
+        help="generate (or --reuse), build only the grouping inputs, measure the grouping step",
+    )
     a = p.parse_args(argv)
     if a.step == "floor":
         step_floor(a.raw, a.db, a.json)
@@ -797,13 +846,16 @@ def main(argv: list[str] | None = None) -> int:
                 a.reuse,
                 log=lambda m: print(m, flush=True),
                 generate_only=a.generate_only,
+                grouping_only=a.grouping_only,
             )
             store = a.work / "results.json"
             results = json.loads(store.read_text()) if store.exists() else []
             keep = [r for r in results if (r["users"], r["days"]) != (users, a.days)]
-            if a.generate_only:  # keep an earlier full measurement of the same scale
-                old = [r for r in results if (r["users"], r["days"]) == (users, a.days)]
-                res = {**old[0], "generate": res["generate"]} if old else res
+            old = [r for r in results if (r["users"], r["days"]) == (users, a.days)]
+            if old and a.generate_only:  # keep an earlier full measurement of the same scale
+                res = {**old[0], "generate": res["generate"]}
+            elif old and a.grouping_only:  # keep the rest of an earlier measurement
+                res = {**old[0], **{k: res[k] for k in ("grouping_inputs", "grouping")}}
             results = keep
             store.write_text(json.dumps(results + [res], indent=1))
             write_report(a.work, a.out)
