@@ -439,6 +439,7 @@ def run_scale(
         "seed": seed,
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "load_before": loadavg(),
+        "duckdb_memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT"),  # None: 80% of RAM
     }
 
     # 1. generation
@@ -678,7 +679,13 @@ def render_markdown(meta: dict, results: list[dict]) -> str:
         lines.append(
             f"| {scale_label(r['users'])} | {fmt_ratio(d['full_over_floor'], 1)} | "
             f"{fmt_ratio(d['refresh_over_full'])} | "
-            f"{fmt_ratio(d['grouping_over_scipy'])} | {d['peak_gb']:.2f} GB |"
+            f"{fmt_ratio(d['grouping_over_scipy'])} | {d['peak_gb']:.2f} GB"
+            + (
+                f" (DUCKDB_MEMORY_LIMIT={r['duckdb_memory_limit']})"
+                if r.get("duckdb_memory_limit")
+                else ""
+            )
+            + " |"
         )
     scaling = []
     for key, label in (

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='user_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
 -- Current state of every user: the version with the greatest updated_at (CDC), whatever the order
 -- in which versions were delivered. Emails and phones leave this model only as salted hashes.
 with base as (
@@ -6,6 +15,7 @@ with base as (
         {{ first_delivered_at(['parsed_user_id']) }} as _first_batch_at
     from {{ ref('base_app__users') }}
     where _reject_reason is null
+    {{ only_keys_with_new_deliveries(ref('base_app__users'), 'parsed_user_id') }}
     qualify {{ version_rank(['parsed_user_id'], 'parsed_updated_at desc, ' ~ latest_delivery_first()) }} = 1
 ),
 

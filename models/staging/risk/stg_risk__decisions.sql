@@ -1,9 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='decision_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
 with base as (
     select
         *,
         {{ first_delivered_at(['parsed_decision_id']) }} as _first_batch_at
     from {{ ref('base_risk__decisions') }}
     where _reject_reason is null
+    {{ only_keys_with_new_deliveries(ref('base_risk__decisions'), 'parsed_decision_id') }}
     qualify {{ version_rank(['parsed_decision_id'], latest_delivery_first()) }} = 1
 )
 
