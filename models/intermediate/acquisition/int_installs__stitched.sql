@@ -42,6 +42,9 @@ stitched as (
         installs.first_event_at,
         coalesce(installs.first_app_open_at, installs.first_event_at) as installed_at,
         coalesce(signup_installs.user_id, first_identified.user_id) as user_id,
+        -- the user whose acquisition this install is, for an equi-join (a condition on one side
+        -- of a left join's ON clause makes DuckDB fall back to a nested-loop join)
+        signup_installs.user_id as signup_user_id,
         case
             when signup_installs.user_id is not null then 'signup'
             when first_identified.user_id is not null then 'returning_user'
@@ -108,7 +111,6 @@ from stitched
 left join users on stitched.user_id = users.user_id
 left join acquisitions
     on
-        stitched.install_kind = 'signup'
-        and stitched.user_id = acquisitions.user_id
+        stitched.signup_user_id = acquisitions.user_id
         and stitched.anonymous_id = acquisitions.install_anonymous_id
 left join last_paid_clicks on stitched.anonymous_id = last_paid_clicks.anonymous_id

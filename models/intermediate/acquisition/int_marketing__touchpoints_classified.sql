@@ -5,16 +5,24 @@ with touchpoints as (
     select * from {{ ref('stg_marketing__touchpoints') }}
 ),
 
+-- The rules are matched once per distinct utm_source, not once per touch: a regular-expression
+-- join cannot be hashed, so its cost is (rows x rules), and there are few distinct sources.
+utm_sources as (
+    select distinct utm_source_normalised
+    from touchpoints
+    where utm_source_normalised is not null
+),
+
 rule_matches as (
     select
-        touchpoints.touch_id,
+        utm_sources.utm_source_normalised,
         channel_mapping_rules.channel,
         row_number() over (
-            partition by touchpoints.touch_id order by channel_mapping_rules.rule_order
+            partition by utm_sources.utm_source_normalised order by channel_mapping_rules.rule_order
         ) as rule_rank
-    from touchpoints
+    from utm_sources
     inner join {{ ref('channel_mapping_rules') }} as channel_mapping_rules
-        on regexp_matches(touchpoints.utm_source_normalised, channel_mapping_rules.utm_source_pattern)
+        on regexp_matches(utm_sources.utm_source_normalised, channel_mapping_rules.utm_source_pattern)
 )
 
 select
@@ -36,4 +44,4 @@ from touchpoints
 left join {{ ref('int_marketing__campaign_channels') }} as campaign_channels
     on touchpoints.campaign_id = campaign_channels.campaign_id
 left join rule_matches
-    on touchpoints.touch_id = rule_matches.touch_id and rule_matches.rule_rank = 1
+    on touchpoints.utm_source_normalised = rule_matches.utm_source_normalised and rule_matches.rule_rank = 1
