@@ -35,16 +35,86 @@ activity as (
     from {{ ref('int_users__activity_daily') }}
 ),
 
+-- DAU, WAU and MAU: users active on at least one of the 1, 7 or 30 days up to and including the
+-- day. Per user, activity days at most a window apart cover one unbroken stretch of days; a
+-- stretch adds one from its first day and takes it away after its last, and a running sum over
+-- the spine counts the users. Linear in the activity, where joining each day to every activity
+-- in its window made 30 rows per user-day.
+active_user_windows as (
+    select
+        windows.measure,
+        windows.window_days
+    from (values ('dau', 1), ('wau', 7), ('mau', 30)) as windows (measure, window_days)
+),
+
+activity_gaps as (
+    select
+        user_id,
+        activity_date,
+        activity_date - lag(activity_date) over (partition by user_id order by activity_date) as days_since_previous
+    from activity
+),
+
+stretch_numbers as (
+    select
+        active_user_windows.measure,
+        active_user_windows.window_days,
+        activity_gaps.user_id,
+        activity_gaps.activity_date,
+        count(*) filter (
+            where activity_gaps.days_since_previous is null
+            or activity_gaps.days_since_previous > active_user_windows.window_days
+        ) over (
+            partition by active_user_windows.measure, activity_gaps.user_id
+            order by activity_gaps.activity_date
+            rows between unbounded preceding and current row
+        ) as stretch_number
+    from activity_gaps
+    cross join active_user_windows
+),
+
+stretches as (
+    select
+        measure,
+        min(activity_date) as counted_from,
+        max(activity_date) + max(window_days) as counted_until
+    from stretch_numbers
+    group by measure, user_id, stretch_number
+),
+
+active_user_deltas as (
+    select
+        measure,
+        counted_from as date_day,
+        1 as users_delta
+    from stretches
+    union all
+    select
+        measure,
+        counted_until as date_day,
+        -1 as users_delta
+    from stretches
+),
+
+active_user_delta_days as (
+    select
+        date_day,
+        coalesce(sum(users_delta) filter (where measure = 'dau'), 0) as dau_delta,
+        coalesce(sum(users_delta) filter (where measure = 'wau'), 0) as wau_delta,
+        coalesce(sum(users_delta) filter (where measure = 'mau'), 0) as mau_delta
+    from active_user_deltas
+    group by date_day
+),
+
 active_users as (
     select
         spine.date_day,
-        count(distinct activity.user_id) filter (where activity.activity_date = spine.date_day) as dau,
-        count(distinct activity.user_id) filter (where activity.activity_date > spine.date_day - 7) as wau,
-        count(distinct activity.user_id) as mau
+        sum(coalesce(active_user_delta_days.dau_delta, 0)) over running_days as dau,
+        sum(coalesce(active_user_delta_days.wau_delta, 0)) over running_days as wau,
+        sum(coalesce(active_user_delta_days.mau_delta, 0)) over running_days as mau
     from spine
-    inner join activity
-        on spine.date_day >= activity.activity_date and spine.date_day < activity.activity_date + 30
-    group by spine.date_day
+    left join active_user_delta_days on spine.date_day = active_user_delta_days.date_day
+    window running_days as (order by spine.date_day rows between unbounded preceding and current row)
 ),
 
 trades as (
