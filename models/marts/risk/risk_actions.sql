@@ -18,7 +18,7 @@ covered as (
         case alerts.action when 'restrict' then 3 when 'challenge' then 2 else 1 end as strength
     from alerts
     left join {{ ref('risk_group_members') }} as members
-        on alerts.entity_type = 'group' and alerts.entity_id = members.group_id
+        on members.group_id = {{ group_entity_id('alerts') }}
 ),
 
 strongest as (

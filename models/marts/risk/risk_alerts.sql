@@ -56,7 +56,7 @@ entity_outcomes as (
         max(case_outcomes.latest_closed_at) as outcome_at
     from raised
     left join {{ ref('risk_group_members') }} as members
-        on raised.entity_type = 'group' and raised.entity_id = members.group_id
+        on members.group_id = {{ group_entity_id('raised') }}
     inner join case_outcomes
         on
             case_outcomes.user_id = coalesce(members.user_id, raised.entity_id)
