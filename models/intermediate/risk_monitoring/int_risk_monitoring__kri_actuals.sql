@@ -112,8 +112,7 @@ alerts as (
         alerts.raised_at,
         alerts.strategy_id
     from {{ ref('risk_alerts') }} as alerts
-    left join test_accounts
-        on alerts.entity_type = 'user' and alerts.entity_id = test_accounts.user_id
+    left join test_accounts on test_accounts.user_id = {{ entity_id_of_type('alerts', 'user') }}
     where test_accounts.user_id is null
 ),
 

@@ -18,7 +18,7 @@ covered as (
         case alerts.action when 'restrict' then 3 when 'challenge' then 2 else 1 end as strength
     from alerts
     left join {{ ref('risk_group_members') }} as members
-        on members.group_id = {{ group_entity_id('alerts') }}
+        on members.group_id = {{ entity_id_of_type('alerts', 'group') }}
 ),
 
 strongest as (

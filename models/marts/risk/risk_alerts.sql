@@ -56,7 +56,7 @@ entity_outcomes as (
         max(case_outcomes.latest_closed_at) as outcome_at
     from raised
     left join {{ ref('risk_group_members') }} as members
-        on members.group_id = {{ group_entity_id('raised') }}
+        on members.group_id = {{ entity_id_of_type('raised', 'group') }}
     inner join case_outcomes
         on
             case_outcomes.user_id = coalesce(members.user_id, raised.entity_id)

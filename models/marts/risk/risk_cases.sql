@@ -17,7 +17,7 @@ entity_users as (
         alerts.entity_id,
         coalesce(members.user_id, alerts.entity_id) as user_id
     from alerts
-    left join members on members.group_id = {{ group_entity_id('alerts') }}
+    left join members on members.group_id = {{ entity_id_of_type('alerts', 'group') }}
 ),
 
 money as (

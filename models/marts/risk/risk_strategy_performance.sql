@@ -15,7 +15,7 @@ with coverage as (
         coalesce(members.user_id, alerts.entity_id) as user_id
     from {{ ref('risk_alerts') }} as alerts
     left join {{ ref('risk_group_members') }} as members
-        on members.group_id = {{ group_entity_id('alerts') }}
+        on members.group_id = {{ entity_id_of_type('alerts', 'group') }}
     union all
     select
         'online_engine' as strategy_id,

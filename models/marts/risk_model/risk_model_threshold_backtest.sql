@@ -32,7 +32,7 @@ rule_covered as (
     select distinct coalesce(members.user_id, rule_hits.entity_id) as user_id
     from rule_hits
     left join {{ ref('risk_group_members') }} as members
-        on members.group_id = {{ group_entity_id('rule_hits') }}
+        on members.group_id = {{ entity_id_of_type('rule_hits', 'group') }}
 ),
 
 population as (

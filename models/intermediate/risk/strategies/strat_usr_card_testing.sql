@@ -32,8 +32,9 @@ hits as (
         user_id,
         min(hour_known_at) as condition_met_at,
         max(attempts_in_hour) as peak_attempts_in_hour,
-        arg_max(declines_in_hour, (attempts_in_hour, hour_known_at, declines_in_hour)) as declines_in_peak_hour,
-        arg_max(small_in_hour, (attempts_in_hour, hour_known_at, declines_in_hour)) as small_in_peak_hour
+        -- both describe the same window: the earliest one with the peak count
+        arg_max(declines_in_hour, (attempts_in_hour, -epoch(created_at))) as declines_in_peak_hour,
+        arg_max(small_in_hour, (attempts_in_hour, -epoch(created_at))) as small_in_peak_hour
     from hourly
     where attempts_in_hour >= {{ var('card_testing_attempts_per_hour') }}
     group by user_id
