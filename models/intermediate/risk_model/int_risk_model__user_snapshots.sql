@@ -36,16 +36,11 @@ users as (
     where not is_test_account
 ),
 
--- every user at every scan: a record visible before its user is carried to the user's first scan
-grid as (
+scan_bounds as (
     select
-        users.user_id,
-        users.created_at,
-        users.known_at,
-        users.visible_from,
-        scans.scan_at
-    from users
-    cross join scans
+        min(scan_at) as first_scan_at,
+        max(scan_at) as last_scan_at
+    from scans
 ),
 
 -- payments --------------------------------------------------------------------------------------
@@ -709,13 +704,41 @@ known_increments as (
     group by user_id, scan_at
 ),
 
+-- A snapshot only changes at a scan where one of its user's increments lands, so running totals
+-- are taken at those change points (and the user's first scan) and then carried forward to every
+-- scan until the next change: far fewer rows than every user at every scan.
+change_points as (
+    select
+        change_keys.user_id,
+        change_keys.scan_at
+    from (
+        select
+            user_id,
+            scan_at
+        from known_increments
+        union
+        select
+            user_id,
+            scan_at
+        from count_pivot
+        union
+        select
+            users.user_id,
+            greatest(users.visible_from, first_scan.first_scan_at) as scan_at
+        from users
+        cross join scan_bounds as first_scan
+    ) as change_keys
+    cross join scan_bounds
+    where change_keys.scan_at between scan_bounds.first_scan_at and scan_bounds.last_scan_at
+),
+
 joined as (
     select
-        grid.user_id,
-        grid.scan_at,
-        grid.created_at,
-        grid.known_at as user_known_at,
-        grid.visible_from as user_visible_from,
+        change_points.user_id,
+        change_points.scan_at,
+        users.created_at,
+        users.known_at as user_known_at,
+        users.visible_from as user_visible_from,
         payment_increments.payment_attempts,
         payment_increments.declined_attempts,
         payment_increments.succeeded_attempts,
@@ -760,35 +783,37 @@ joined as (
         attempt_peaks.max_attempts_in_hour,
         failed_login_peaks.max_failed_logins_in_hour,
         known_increments.known_at as increment_known_at
-    from grid
+    from change_points
+    inner join users on change_points.user_id = users.user_id
     left join payment_increments
-        on grid.user_id = payment_increments.user_id and grid.scan_at = payment_increments.scan_at
+        on change_points.user_id = payment_increments.user_id and change_points.scan_at = payment_increments.scan_at
     left join event_increments
-        on grid.user_id = event_increments.user_id and grid.scan_at = event_increments.scan_at
+        on change_points.user_id = event_increments.user_id and change_points.scan_at = event_increments.scan_at
     left join payout_increments
-        on grid.user_id = payout_increments.user_id and grid.scan_at = payout_increments.scan_at
+        on change_points.user_id = payout_increments.user_id and change_points.scan_at = payout_increments.scan_at
     left join trade_increments
-        on grid.user_id = trade_increments.user_id and grid.scan_at = trade_increments.scan_at
+        on change_points.user_id = trade_increments.user_id and change_points.scan_at = trade_increments.scan_at
     left join bonus_increments
-        on grid.user_id = bonus_increments.user_id and grid.scan_at = bonus_increments.scan_at
+        on change_points.user_id = bonus_increments.user_id and change_points.scan_at = bonus_increments.scan_at
     left join known_labels
-        on grid.user_id = known_labels.user_id and grid.scan_at = known_labels.scan_at
+        on change_points.user_id = known_labels.user_id and change_points.scan_at = known_labels.scan_at
     left join count_pivot
-        on grid.user_id = count_pivot.user_id and grid.scan_at = count_pivot.scan_at
+        on change_points.user_id = count_pivot.user_id and change_points.scan_at = count_pivot.scan_at
     left join attempt_peaks
-        on grid.user_id = attempt_peaks.user_id and grid.scan_at = attempt_peaks.scan_at
+        on change_points.user_id = attempt_peaks.user_id and change_points.scan_at = attempt_peaks.scan_at
     left join failed_login_peaks
-        on grid.user_id = failed_login_peaks.user_id and grid.scan_at = failed_login_peaks.scan_at
+        on change_points.user_id = failed_login_peaks.user_id and change_points.scan_at = failed_login_peaks.scan_at
     left join known_increments
-        on grid.user_id = known_increments.user_id and grid.scan_at = known_increments.scan_at
+        on change_points.user_id = known_increments.user_id and change_points.scan_at = known_increments.scan_at
 ),
 
-snapshots as (
+running_totals as (
     select
         user_id,
-        scan_at,
+        scan_at as changed_at,
+        lead(scan_at) over (partition by user_id order by scan_at) as next_change_at,
+        created_at,
         user_visible_from,
-        date_diff('hour', created_at, scan_at) / 24.0 as account_age_days,
         {%- for feature in cumulative %}
             cast(sum(coalesce({{ feature }}, 0)) over history as double) as {{ feature }},
         {%- endfor %}
@@ -798,6 +823,32 @@ snapshots as (
         greatest(user_known_at, max(increment_known_at) over history) as features_known_through
     from joined
     window history as (partition by user_id order by scan_at rows between unbounded preceding and current row)
+),
+
+-- each change point's totals hold from its scan up to the scan before the next change
+carried_forward as (
+    select
+        running_totals.*,
+        unnest(generate_series(
+            running_totals.changed_at,
+            coalesce(running_totals.next_change_at - interval 1 day, scan_bounds.last_scan_at),
+            interval 1 day
+        )) as scan_at
+    from running_totals
+    cross join scan_bounds
+),
+
+snapshots as (
+    select
+        user_id,
+        scan_at,
+        user_visible_from,
+        date_diff('hour', created_at, scan_at) / 24.0 as account_age_days,
+        {%- for feature in cumulative + peaks %}
+            {{ feature }},
+        {%- endfor %}
+        features_known_through
+    from carried_forward
 )
 
 select * exclude (user_visible_from)
