@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from risk_model import metrics, registry
+from risk_model import metrics, prediction_cache, registry
 from risk_model.features import FEATURES
 from risk_model.training import (
     CALIBRATION,
@@ -193,7 +193,8 @@ def challenger_for(
 
 
 def drift_of(model: TrainedModel, x: np.ndarray) -> float:
-    return metrics.psi(model.metadata["psi_shares"], model.predict(x), model.metadata["psi_edges"])
+    score = prediction_cache.predict(model, x)
+    return metrics.psi(model.metadata["psi_shares"], score, model.metadata["psi_edges"])
 
 
 def replay(
@@ -234,11 +235,15 @@ def replay(
         version = challenger.metadata["version"]
         life.models[version] = challenger
         challenger_metrics = metrics.evaluate(
-            validation_rows.y, challenger.predict(validation_rows.x), settings.alert_budget
+            validation_rows.y,
+            prediction_cache.predict(challenger, validation_rows.x),
+            settings.alert_budget,
         )
         champion_metrics = (
             metrics.evaluate(
-                validation_rows.y, champion.predict(validation_rows.x), settings.alert_budget
+                validation_rows.y,
+                prediction_cache.predict(champion, validation_rows.x),
+                settings.alert_budget,
             )
             if champion is not None
             else None

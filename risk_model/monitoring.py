@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pyarrow as pa
 
-from risk_model import metrics
+from risk_model import metrics, prediction_cache
 from risk_model.lifecycle import Settings
 from risk_model.scoring import load_models
 from risk_model.warehouse import (
@@ -81,7 +81,7 @@ def build(config, registry, scans, training) -> pa.Table:
         until = versions["champion_until"][i]
         for week in weeks:
             mask = row_scan == np.datetime64(week, "us")
-            score = model.predict(x_all[mask])
+            score = prediction_cache.predict(model, x_all[mask])
             y = y_all[mask]
             closed = bool(closed_all[mask].all()) if mask.any() else False
             evaluated = metrics.evaluate(y, score, settings.alert_budget) if closed else {}

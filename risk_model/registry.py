@@ -6,6 +6,7 @@ decisions. Binaries are never committed: MODEL_DIR defaults to data/models (giti
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import joblib
@@ -42,9 +43,7 @@ def save(model_dir: Path, version: str, model: TrainedModel) -> Path:
         json.dumps(_clean(model.metadata), indent=2, sort_keys=True)
     )
     if final.exists():
-        for path in final.iterdir():
-            path.unlink()
-        final.rmdir()
+        shutil.rmtree(final)
     staging.rename(final)
     return final
 
@@ -59,6 +58,7 @@ def load(model_dir: Path, version: str, fingerprint: str | None = None) -> Train
         return None
     model = joblib.load(folder / MODEL_FILE)
     model.metadata = metadata
+    model.folder = folder  # where prediction_cache keeps this version's scores
     return model
 
 

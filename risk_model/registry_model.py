@@ -4,7 +4,7 @@ import math
 
 import pyarrow as pa
 
-from risk_model import registry
+from risk_model import prediction_cache, registry
 from risk_model.lifecycle import replay
 from risk_model.warehouse import (
     as_json,
@@ -117,6 +117,7 @@ def rows_of(life, settings, model_dir) -> dict:
 def build(config, scans, snapshots, training) -> pa.Table:
     settings = settings_from(config)
     model_dir = model_dir_from(config)
+    prediction_cache.prune(model_dir)
     calendar, weekly = scan_calendar(scans)
     snapshot = snapshot_loader(snapshots)
     life = replay(

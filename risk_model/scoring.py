@@ -3,7 +3,7 @@
 import numpy as np
 import pyarrow as pa
 
-from risk_model import reasons, registry
+from risk_model import prediction_cache, reasons, registry
 from risk_model.features import DESCRIPTIONS, FEATURES
 from risk_model.training import SCORE_FLOOR, TrainedModel
 from risk_model.warehouse import (
@@ -80,7 +80,7 @@ def reason_text(feature_index: list[int], values: np.ndarray) -> str:
 
 def explain(model: TrainedModel, x: np.ndarray) -> dict:
     """Reason columns for the rows of x, scored by model."""
-    base, contributions = reasons.contributions(model, x)
+    base, contributions = prediction_cache.contributions(model, x)
     top = reasons.top_reasons(contributions, TOP_REASONS)
     out = {
         "base_score": np.full(len(x), 1 / (1 + np.exp(-base))),
@@ -113,7 +113,7 @@ def build(config, registry, scans, snapshots) -> pa.Table:
     for scan in scored:
         version = [v for start, v in timeline if start <= scan][-1]
         users, x = snapshot(scan)
-        score = models[version].predict(x)
+        score = prediction_cache.predict(models[version], x)
         new_high = np.array(
             [s > best.get(u, -1.0) for u, s in zip(users, score, strict=True)], dtype=bool
         )

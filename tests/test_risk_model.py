@@ -6,6 +6,7 @@ Most tests run the risk_model package on a small synthetic warehouse held in an 
 the point-in-time SQL on the generated zone the suite builds anyway."""
 
 import json
+import os
 from datetime import datetime, timedelta
 
 import duckdb
@@ -14,7 +15,15 @@ import pyarrow as pa
 import pytest
 from conftest import query
 
-from risk_model import metrics, monitoring, reasons, registry, registry_model, scoring
+from risk_model import (
+    metrics,
+    monitoring,
+    prediction_cache,
+    reasons,
+    registry,
+    registry_model,
+    scoring,
+)
 from risk_model.features import FEATURES
 from risk_model.lifecycle import Rows, Settings, challenger_for, should_promote, training_scans
 from risk_model.training import LeakageError, check_no_leakage, train
@@ -207,6 +216,53 @@ def test_a_saved_model_of_the_same_version_is_reused(warehouse, built):
     assert stamps == {
         v: (built["model_dir"] / v / "model.joblib").stat().st_mtime_ns for v in versions
     }
+
+
+def test_a_rebuild_reads_scores_back_instead_of_predicting_again(warehouse, built, monkeypatch):
+    """Same versions, same snapshots: every prediction is read from the cache, and the tables
+    are identical to the ones computed from scratch."""
+
+    def refuse(self, x):
+        raise AssertionError("predicted again")
+
+    monkeypatch.setattr(reasons, "contributions", lambda model, x: refuse(model, x))
+    monkeypatch.setattr(type(next(iter(cached_models(built)))), "predict", refuse)
+    again = build_all(warehouse, built["model_dir"])
+    for name in ("registry", "scores", "performance"):
+        assert again[name].equals(built[name]), name
+
+
+def cached_models(built):
+    versions = built["registry"].column("model_version").to_pylist()
+    return [registry.load(built["model_dir"], v) for v in versions]
+
+
+def test_the_prediction_cache_is_keyed_by_the_rows(built, tmp_path):
+    model = cached_models(built)[0]
+    x = np.tile(model.reference, (4, 1))
+    first = prediction_cache.predict(model, x)
+    assert np.array_equal(first, model.predict(x))
+    changed = x.copy()
+    changed[1, 0] += 1.0
+    assert prediction_cache.digest(changed) != prediction_cache.digest(x)
+    assert np.array_equal(prediction_cache.predict(model, changed), model.predict(changed))
+    base, out = prediction_cache.contributions(model, changed)
+    assert (base, out.tolist()) == (lambda b, o: (b, o.tolist()))(
+        *reasons.contributions(model, changed)
+    )
+
+
+def test_the_prediction_cache_prunes_only_entries_unused_for_a_week(built):
+    model = cached_models(built)[0]
+    x = np.tile(model.reference, (2, 1)) + 0.5
+    prediction_cache.predict(model, x)
+    entry = model.folder / prediction_cache.CACHE_FOLDER / f"{prediction_cache.digest(x)}.score.npz"
+    assert entry.exists()
+    assert prediction_cache.prune(built["model_dir"]) == 0
+    old = entry.stat().st_mtime - 8 * 86400
+    os.utime(entry, (old, old))
+    assert prediction_cache.prune(built["model_dir"]) == 1
+    assert not entry.exists()
 
 
 # --- champion and challenger -----------------------------------------------------------------------
