@@ -1,5 +1,6 @@
 -- The scans of the learned risk score: daily at var t_plus_1_scan_hour_utc (the T+1 cadence), from
--- the first such moment after the first delivery up to the latest delivery. Training rows are taken
+-- the first such moment at or after the first delivery up to the latest delivery (a record delivered
+-- before the first scan counts from that scan). Training rows are taken
 -- at the weekly scans (var risk_model_training_weekday, ISO day of week, default Monday).
 with bounds as (
     select
@@ -11,8 +12,7 @@ with bounds as (
 scans as (
     select
         unnest(generate_series(
-            date_trunc('day', bounds.first_delivery_at)
-            + interval '{{ var("t_plus_1_scan_hour_utc") }} hours' + interval 1 day,
+            {{ next_scan_at('bounds.first_delivery_at', "'T+1'") }},
             bounds.data_cutoff,
             interval 1 day
         )) as scan_at
