@@ -10,6 +10,20 @@
     hourly files and fails outright on zero-byte deliveries.
 -#}
 
+{#- Each reader dispatches on the adapter: the DuckDB (`default__`) bodies below, the Spark ones in
+    macros/spark/landing_records.sql. -#}
+{% macro landing_csv_records(relation, columns) -%}
+    {{ return(adapter.dispatch('landing_csv_records', 'marketplace_warehouse')(relation, columns)) }}
+{%- endmacro %}
+
+{% macro landing_jsonl_records(relation, columns, json_columns=[]) -%}
+    {{ return(adapter.dispatch('landing_jsonl_records', 'marketplace_warehouse')(relation, columns, json_columns)) }}
+{%- endmacro %}
+
+{% macro landing_parquet_records(relation, columns) -%}
+    {{ return(adapter.dispatch('landing_parquet_records', 'marketplace_warehouse')(relation, columns)) }}
+{%- endmacro %}
+
 {#- The delivery hour is the file's stem; its records are known from the end of that hour. -#}
 {% macro landing_batch_columns(file_column) -%}
     regexp_extract({{ file_column }}, '([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2})\.[A-Za-z]+$', 1) as _batch,
@@ -31,7 +45,7 @@
     )
 {%- endmacro %}
 
-{% macro landing_csv_records(relation, columns) -%}
+{% macro default__landing_csv_records(relation, columns) -%}
 {#- RFC 4180 records: quoted fields may hold commas, quotes and line breaks. -#}
 {%- set record_pattern = '((?:"(?:[^"]|"")*"|[^"\\r\\n])*)(?:\\r?\\n|$)' -%}
 {#- Every field is read with the comma before it, so a record is given a leading comma. -#}
@@ -91,7 +105,7 @@ from data_lines
 {%- endmacro %}
 
 {#- JSON lines: unknown keys are ignored; a line that is not a JSON object is rejected. -#}
-{% macro landing_jsonl_records(relation, columns, json_columns=[]) -%}
+{% macro default__landing_jsonl_records(relation, columns, json_columns=[]) -%}
 with landed_files as (
     select
         filename as _file,
@@ -148,7 +162,7 @@ from extracted
 {%- endmacro %}
 
 {#- Parquet is typed by its writer; values are still validated like any other format. -#}
-{% macro landing_parquet_records(relation, columns) -%}
+{% macro default__landing_parquet_records(relation, columns) -%}
 select
     filename as _file,
     {{ landing_batch_columns('filename') }},

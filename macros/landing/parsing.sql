@@ -9,6 +9,10 @@
     offset (no offset means UTC). Anything else - `2026-1-5 7:3`, `31/01/2026`, `N/A` - is
     unparseable even where DuckDB's lenient cast would guess. -#}
 {% macro parse_timestamp(column) -%}
+    {{ return(adapter.dispatch('parse_timestamp', 'marketplace_warehouse')(column)) }}
+{%- endmacro %}
+
+{% macro default__parse_timestamp(column) -%}
     case
         when regexp_full_match(
             trim({{ column }}),
@@ -20,6 +24,10 @@
 
 {#- epoch_ms: integer milliseconds since 1970-01-01 UTC. -#}
 {% macro parse_epoch_ms(column) -%}
+    {{ return(adapter.dispatch('parse_epoch_ms', 'marketplace_warehouse')(column)) }}
+{%- endmacro %}
+
+{% macro default__parse_epoch_ms(column) -%}
     {%- set milliseconds = "try_cast(trim(" ~ column ~ ") as bigint)" -%}
     case
         when {{ milliseconds }} >= epoch_ms(timestamp '{{ var("min_plausible_timestamp") }}')
@@ -38,6 +46,10 @@
 
 {#- date: YYYY-MM-DD and a real calendar day. -#}
 {% macro parse_date(column) -%}
+    {{ return(adapter.dispatch('parse_date', 'marketplace_warehouse')(column)) }}
+{%- endmacro %}
+
+{% macro default__parse_date(column) -%}
     case
         when regexp_full_match(trim({{ column }}), '[0-9]{4}-[0-9]{2}-[0-9]{2}')
             then try_cast(trim({{ column }}) as date)
@@ -55,6 +67,10 @@
 
 {#- Minor units to major units by the currency's ISO-4217 exponent (JPY 0, USD 2, KWD 3). -#}
 {% macro minor_to_major(amount_minor, minor_units) -%}
+    {{ return(adapter.dispatch('minor_to_major', 'marketplace_warehouse')(amount_minor, minor_units)) }}
+{%- endmacro %}
+
+{% macro default__minor_to_major(amount_minor, minor_units) -%}
     cast({{ amount_minor }} as decimal(18, 0)) * cast(power(10, -{{ minor_units }}) as decimal(18, 6))
 {%- endmacro %}
 

@@ -23,6 +23,10 @@
 
 {#- ASOF join to the day's USD rate or the latest earlier one, per the fx_rates contract. -#}
 {% macro join_usd_rate(currency_column, date_expression) -%}
+    {{ return(adapter.dispatch('join_usd_rate', 'marketplace_warehouse')(currency_column, date_expression)) }}
+{%- endmacro %}
+
+{% macro default__join_usd_rate(currency_column, date_expression) -%}
     asof left join {{ ref('stg_reference__fx_rates') }} as fx_rates
         on {{ currency_column }} = fx_rates.currency
         and {{ date_expression }} >= fx_rates.rate_date

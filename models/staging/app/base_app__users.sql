@@ -30,12 +30,33 @@ validated as (
 )
 
 -- The record text goes to the rejection audit: emails and phones in it are pseudonymised too.
+-- (Columns listed rather than `* replace (...)`, which only DuckDB has.)
 select
-    * replace (
-        replace(
-            replace(_raw_record, coalesce(email, chr(0)), coalesce({{ pseudonymise(normalise_email('email')) }}, '')),
-            coalesce(phone, chr(0)),
-            'phone:' || coalesce(sha256('{{ env_var("PII_SALT", "local-development-salt") }}' || ':' || phone), '')
-        ) as _raw_record
-    )
+    _file,
+    _batch,
+    _batch_at,
+    _record_number,
+    replace(
+        replace(_raw_record, coalesce(email, chr(0)), coalesce({{ pseudonymise(normalise_email('email')) }}, '')),
+        coalesce(phone, chr(0)),
+        'phone:' || coalesce({{ pseudonymise('phone') }}, '')
+    ) as _raw_record,
+    _structure_error,
+    user_id,
+    email,
+    phone,
+    country,
+    created_at,
+    updated_at,
+    signup_ip,
+    signup_device_id,
+    referral_code,
+    own_referral_code,
+    status,
+    kyc_level,
+    parsed_user_id,
+    parsed_created_at,
+    parsed_updated_at,
+    parsed_kyc_level,
+    _reject_reason
 from validated

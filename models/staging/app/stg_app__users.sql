@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=('incremental' if target.type == 'duckdb' else 'table'),
         unique_key='user_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail'
@@ -9,14 +9,20 @@
 
 -- Current state of every user: the version with the greatest updated_at (CDC), whatever the order
 -- in which versions were delivered. Emails and phones leave this model only as salted hashes.
-with base as (
+-- the rank is a column filtered outside (Spark has no QUALIFY)
+with ranked as (
     select
         *,
-        {{ first_delivered_at(['parsed_user_id']) }} as _first_batch_at
+        {{ first_delivered_at(['parsed_user_id']) }} as _first_batch_at,
+        {{ version_rank(['parsed_user_id'], 'parsed_updated_at desc, ' ~ latest_delivery_first()) }} as _version_rank
     from {{ ref('base_app__users') }}
     where _reject_reason is null
     {{ only_keys_with_new_deliveries(ref('base_app__users'), 'parsed_user_id') }}
-    qualify {{ version_rank(['parsed_user_id'], 'parsed_updated_at desc, ' ~ latest_delivery_first()) }} = 1
+),
+
+base as (
+    select * from ranked
+    where _version_rank = 1
 ),
 
 normalised as (
@@ -24,7 +30,7 @@ normalised as (
         base.*,
         {{ normalise_email('base.email') }} as normalised_email,
         upper({{ clean_text('base.country') }}) as country_code,
-        country_calling_codes.calling_code::varchar as calling_code
+        cast(country_calling_codes.calling_code as {{ dbt.type_string() }}) as calling_code
     from base
     left join {{ ref('country_calling_codes') }} as country_calling_codes
         on upper({{ clean_text('base.country') }}) = country_calling_codes.country_code

@@ -1,12 +1,18 @@
 -- One row per partner and UTC day, restatements resolved (latest delivery wins). Installs are as
 -- the partner reports them, not as observed in the app.
-with base as (
+-- the rank is a column filtered outside (Spark has no QUALIFY)
+with ranked as (
     select
         *,
-        {{ first_delivered_at(['parsed_day', 'parsed_partner_id']) }} as _first_batch_at
+        {{ first_delivered_at(['parsed_day', 'parsed_partner_id']) }} as _first_batch_at,
+        {{ version_rank(['parsed_day', 'parsed_partner_id'], latest_delivery_first()) }} as _version_rank
     from {{ ref('base_marketing__affiliate') }}
     where _reject_reason is null
-    qualify {{ version_rank(['parsed_day', 'parsed_partner_id'], latest_delivery_first()) }} = 1
+),
+
+base as (
+    select * from ranked
+    where _version_rank = 1
 ),
 
 converted as (

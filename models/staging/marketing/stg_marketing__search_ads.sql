@@ -1,12 +1,18 @@
 -- One row per campaign and reporting day, restatements resolved (latest delivery wins).
 -- report_date stays the ad account's own local day, as the platform bills it.
-with base as (
+-- the rank is a column filtered outside (Spark has no QUALIFY)
+with ranked as (
     select
         *,
-        {{ first_delivered_at(['parsed_report_date', 'parsed_campaign_id']) }} as _first_batch_at
+        {{ first_delivered_at(['parsed_report_date', 'parsed_campaign_id']) }} as _first_batch_at,
+        {{ version_rank(['parsed_report_date', 'parsed_campaign_id'], latest_delivery_first()) }} as _version_rank
     from {{ ref('base_marketing__search_ads') }}
     where _reject_reason is null
-    qualify {{ version_rank(['parsed_report_date', 'parsed_campaign_id'], latest_delivery_first()) }} = 1
+),
+
+base as (
+    select * from ranked
+    where _version_rank = 1
 ),
 
 converted as (

@@ -1,12 +1,18 @@
 -- One row per campaign and UTC day, restatements resolved (latest delivery wins). Keys the
 -- platform adds without notice are ignored.
-with base as (
+-- the rank is a column filtered outside (Spark has no QUALIFY)
+with ranked as (
     select
         *,
-        {{ first_delivered_at(['parsed_date_start', 'parsed_campaign_id']) }} as _first_batch_at
+        {{ first_delivered_at(['parsed_date_start', 'parsed_campaign_id']) }} as _first_batch_at,
+        {{ version_rank(['parsed_date_start', 'parsed_campaign_id'], latest_delivery_first()) }} as _version_rank
     from {{ ref('base_marketing__social_ads') }}
     where _reject_reason is null
-    qualify {{ version_rank(['parsed_date_start', 'parsed_campaign_id'], latest_delivery_first()) }} = 1
+),
+
+base as (
+    select * from ranked
+    where _version_rank = 1
 ),
 
 converted as (

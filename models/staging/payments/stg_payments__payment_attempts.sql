@@ -1,12 +1,18 @@
 -- Exact re-deliveries are kept once, as first delivered. Amounts in major units by the currency's
 -- exponent, and in USD at the rate of the attempt's UTC day (or the latest earlier one).
-with base as (
+-- the rank is a column filtered outside (Spark has no QUALIFY)
+with ranked as (
     select
         *,
-        {{ first_delivered_at(['parsed_attempt_id']) }} as _first_batch_at
+        {{ first_delivered_at(['parsed_attempt_id']) }} as _first_batch_at,
+        {{ version_rank(['parsed_attempt_id'], first_delivery_first()) }} as _version_rank
     from {{ ref('base_payments__payment_attempts') }}
     where _reject_reason is null
-    qualify {{ version_rank(['parsed_attempt_id'], first_delivery_first()) }} = 1
+),
+
+base as (
+    select * from ranked
+    where _version_rank = 1
 ),
 
 converted as (
@@ -15,7 +21,7 @@ converted as (
         {{ minor_to_major('base.parsed_amount_minor', 'base.minor_units') }} as amount,
         fx_rates.usd_per_unit
     from base
-    {{ join_usd_rate('base.parsed_currency', 'base.parsed_created_at::date') }}
+    {{ join_usd_rate('base.parsed_currency', 'cast(base.parsed_created_at as date)') }}
 )
 
 select

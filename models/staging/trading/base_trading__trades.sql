@@ -10,16 +10,16 @@ with landed as (
 parsed as (
     select
         landed.*,
-        {{ clean_text('landed.trade_id::varchar') }} as parsed_trade_id,
-        {{ parse_timestamp('landed.executed_at::varchar') }} as parsed_executed_at,
+        {{ clean_text('cast(landed.trade_id as ' ~ dbt.type_string() ~ ')') }} as parsed_trade_id,
+        {{ parse_timestamp('cast(landed.executed_at as ' ~ dbt.type_string() ~ ')') }} as parsed_executed_at,
         try_cast(landed.price as decimal(18, 6)) as parsed_price,
         try_cast(landed.quantity as bigint) as parsed_quantity,
         try_cast(landed.fee as decimal(18, 6)) as parsed_fee,
-        upper({{ clean_text('landed.currency::varchar') }}) as parsed_currency,
+        upper({{ clean_text('cast(landed.currency as ' ~ dbt.type_string() ~ ')') }}) as parsed_currency,
         currencies.currency_code is not null as is_known_currency
     from landed
     left join {{ ref('currencies') }} as currencies
-        on upper({{ clean_text('landed.currency::varchar') }}) = currencies.currency_code
+        on upper({{ clean_text('cast(landed.currency as ' ~ dbt.type_string() ~ ')') }}) = currencies.currency_code
 ),
 
 validated as (

@@ -1,9 +1,8 @@
 {#-
-    Landing-zone readers for Spark, behind adapter.dispatch. The root project's readers
-    (macros/landing/landing_records.sql) are the DuckDB (`default__`) implementations; once they
-    dispatch (spark/README.md), these `spark__` versions are picked on a Spark target. Same
-    contract: one row per delivered record with `_file`, `_batch`, `_batch_at`, `_record_number`,
-    `_raw_record`, `_structure_error` and every declared column as text.
+    Landing-zone readers for Spark: the `spark__` implementations behind the dispatching readers
+    of macros/landing/landing_records.sql (whose `default__` bodies are DuckDB's). Same contract: one row per delivered record with
+    `_file`, `_batch`, `_batch_at`, `_record_number`, `_raw_record`, `_structure_error` and every
+    declared column as text.
 
     Spark differences handled here: the file path comes from the `_metadata` column; list
     positions are 1-based and `array_position` returns 0 (not null) for a missing header;
@@ -12,18 +11,6 @@
     expressions are Java's, and SQL string literals take backslash escapes (so `\\r`).
     Incremental loads keep only files not loaded yet, by path.
 -#}
-
-{% macro landing_csv_records(relation, columns) -%}
-    {{ return(adapter.dispatch('landing_csv_records')(relation, columns)) }}
-{%- endmacro %}
-
-{% macro landing_jsonl_records(relation, columns, json_columns=[]) -%}
-    {{ return(adapter.dispatch('landing_jsonl_records')(relation, columns, json_columns)) }}
-{%- endmacro %}
-
-{% macro landing_parquet_records(relation, columns) -%}
-    {{ return(adapter.dispatch('landing_parquet_records')(relation, columns)) }}
-{%- endmacro %}
 
 {% macro spark__landing_batch_columns(file_column) -%}
     regexp_extract({{ file_column }}, '([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2})\\.[A-Za-z]+$', 1) as _batch,
