@@ -99,6 +99,31 @@ def explain(model: TrainedModel, x: np.ndarray) -> dict:
     return out
 
 
+def scan_batch(scan, version, users, x, score, new_high, latest, model, floor) -> pa.RecordBatch:
+    """The rows of one scan, built column by column; reason columns are filled on the rows that
+    carry them (a new high at or above the floor, or the latest scan) and null elsewhere."""
+    n = len(users)
+    columns = {
+        "user_id": pa.array(users, pa.string()),
+        "scored_at": pa.array(np.full(n, np.datetime64(scan, "us"))),
+        "score": pa.array(score, pa.float64()),
+        "model_version": pa.array(np.full(n, version, dtype=object), pa.string()),
+        "is_latest_scan": pa.array(np.full(n, latest)),
+        "is_new_high": pa.array(new_high),
+        "score_log_odds": pa.array(log_odds(score), pa.float64()),
+    }
+    rows = np.nonzero((new_high & (score >= floor)) | latest)[0]
+    explained = explain(model, x[rows]) if rows.size else {}
+    for name in SCHEMA.names:
+        if name in columns:
+            continue
+        values = np.full(n, None, dtype=object)
+        if rows.size:
+            values[rows] = list(explained[name])
+        columns[name] = pa.array(values, SCHEMA.field(name).type)
+    return pa.record_batch([columns[name] for name in SCHEMA.names], schema=SCHEMA)
+
+
 def build(config, registry, scans, snapshots) -> pa.Table:
     floor = settings_from(config).reason_floor
     timeline = champion_timeline(registry)
@@ -108,42 +133,21 @@ def build(config, registry, scans, snapshots) -> pa.Table:
     calendar, _ = scan_calendar(scans)
     snapshot = snapshot_loader(snapshots)
     scored = [scan for scan in calendar if scan >= timeline[0][0]]
-    best: dict[str, float] = {}
-    parts = []
+    every_user = np.asarray(
+        arrays(snapshots.project("user_id").distinct().order("user_id"))["user_id"]
+    ).astype(str)
+    best = np.full(len(every_user), -1.0)  # each user's highest score so far
+    batches = []
     for scan in scored:
         version = [v for start, v in timeline if start <= scan][-1]
         users, x = snapshot(scan)
         score = prediction_cache.predict(models[version], x)
-        new_high = np.array(
-            [s > best.get(u, -1.0) for u, s in zip(users, score, strict=True)], dtype=bool
+        position = np.searchsorted(every_user, users)
+        new_high = score > best[position]
+        best[position[new_high]] = score[new_high]
+        batches.append(
+            scan_batch(
+                scan, version, users, x, score, new_high, scan == scored[-1], models[version], floor
+            )
         )
-        for u, s in zip(users[new_high], score[new_high], strict=True):
-            best[u] = s
-        latest = np.full(len(users), scan == scored[-1])
-        parts.append((scan, version, users, x, score, new_high, latest))
-
-    columns = {name: [] for name in SCHEMA.names}
-    for scan, version, users, x, score, new_high, latest in parts:
-        n = len(users)
-        explained = (new_high & (score >= floor)) | latest
-        block = {name: [None] * n for name in SCHEMA.names}
-        block.update(
-            user_id=list(users),
-            scored_at=[scan] * n,
-            score=score.tolist(),
-            model_version=[version] * n,
-            is_latest_scan=latest.tolist(),
-            is_new_high=new_high.tolist(),
-            score_log_odds=log_odds(score).tolist(),
-        )
-        rows = np.nonzero(explained)[0]
-        if rows.size:
-            reasons_of = explain(models[version], x[rows])
-            for name, values in reasons_of.items():
-                for j, i in enumerate(rows):
-                    block[name][i] = (
-                        values[j] if not isinstance(values, np.ndarray) else float(values[j])
-                    )
-        for name in SCHEMA.names:
-            columns[name].extend(block[name])
-    return table(columns, SCHEMA)
+    return pa.Table.from_batches(batches, schema=SCHEMA)

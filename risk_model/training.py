@@ -5,6 +5,7 @@ early-stopping split, no subsampling, rows in a fixed order."""
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,10 @@ SCORE_FLOOR = 1e-9
 # One OpenMP thread: results do not depend on the machine's core count, and on a small shared
 # machine it is also much faster than threads spinning against each other.
 THREADS = 1
+# Scoring may use every core: each row's prediction is computed on its own, so the result is the
+# same for any thread count (checked in tests/test_risk_model.py), and scoring every user at every
+# scan is the risk model's largest cost.
+PREDICT_THREADS = os.cpu_count() or 1
 
 
 class LeakageError(ValueError):
@@ -92,7 +97,7 @@ class TrainedModel:
     def predict(self, x: np.ndarray) -> np.ndarray:
         if len(x) == 0:
             return np.zeros(0)
-        with threadpool_limits(limits=THREADS):
+        with threadpool_limits(limits=PREDICT_THREADS):
             return self.calibrated.predict_proba(np.asarray(x, dtype=np.float64))[:, 1]
 
     def logit(self, x: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ from risk_model import (
     registry,
     registry_model,
     scoring,
+    training,
 )
 from risk_model.features import FEATURES
 from risk_model.lifecycle import Rows, Settings, challenger_for, should_promote, training_scans
@@ -235,6 +236,17 @@ def test_a_rebuild_reads_scores_back_instead_of_predicting_again(warehouse, buil
 def cached_models(built):
     versions = built["registry"].column("model_version").to_pylist()
     return [registry.load(built["model_dir"], v) for v in versions]
+
+
+def test_scores_do_not_depend_on_the_scoring_thread_count(warehouse, built, monkeypatch):
+    model = cached_models(built)[-1]
+    snapshot = warehouse.table("snapshots").order("scan_at, user_id").arrow()
+    snapshot = snapshot.read_all() if hasattr(snapshot, "read_all") else snapshot
+    x = np.column_stack([snapshot.column(f).to_numpy() for f in FEATURES])
+    monkeypatch.setattr(training, "PREDICT_THREADS", 1)
+    one = model.predict(x)
+    monkeypatch.setattr(training, "PREDICT_THREADS", 2)
+    assert np.array_equal(model.predict(x), one)
 
 
 def test_the_prediction_cache_is_keyed_by_the_rows(built, tmp_path):
