@@ -16,7 +16,6 @@ from risk_model.warehouse import (
     settings_from,
     sql_timestamps,
     table,
-    timestamps,
 )
 
 SCHEMA = pa.schema(
@@ -68,22 +67,20 @@ def build(config, registry, scans, training) -> pa.Table:
     weeks = sorted(weekly)
     if not weeks:
         return table(columns, SCHEMA)
-    rows = arrays(
-        training.filter(f"scan_at in ({sql_timestamps(weeks)})").order("scan_at, user_id")
-    )
-    row_scan = timestamps(rows["scan_at"])
-    y_all = np.asarray(rows["is_fraud_label"], dtype=bool)
-    closed_all = np.asarray(rows["is_label_window_closed"], dtype=bool)
-    x_all = feature_matrix(rows)
-    for i, version in enumerate(versions["model_version"]):
-        model = models[str(version)]
-        from_ = versions["champion_from"][i]
-        until = versions["champion_until"][i]
-        for week in weeks:
-            mask = row_scan == np.datetime64(week, "us")
-            score = prediction_cache.predict(model, x_all[mask])
-            y = y_all[mask]
-            closed = bool(closed_all[mask].all()) if mask.any() else False
+    # one week of rows in memory at a time (every user of a weekly scan), each version scored on it
+    for week in weeks:
+        rows = arrays(training.filter(f"scan_at = {sql_timestamps([week])}").order("user_id"))
+        y_week = np.asarray(rows["is_fraud_label"], dtype=bool)
+        closed_week = np.asarray(rows["is_label_window_closed"], dtype=bool)
+        x_week = feature_matrix(rows)
+        for i, version in enumerate(versions["model_version"]):
+            model = models[str(version)]
+            from_ = versions["champion_from"][i]
+            until = versions["champion_until"][i]
+            users = len(y_week)
+            score = prediction_cache.predict(model, x_week)
+            y = y_week
+            closed = bool(closed_week.all()) if users else False
             evaluated = metrics.evaluate(y, score, settings.alert_budget) if closed else {}
             week64 = np.datetime64(week, "us")
             was_champion = (
@@ -106,13 +103,13 @@ def build(config, registry, scans, training) -> pa.Table:
                 ),
                 "was_champion": was_champion,
                 "is_label_window_closed": closed,
-                "users": int(mask.sum()),
+                "users": users,
                 "labelled_fraud_users": int(y.sum()) if closed else None,
                 "roc_auc": _value(evaluated.get("roc_auc")),
                 "pr_auc": _value(evaluated.get("pr_auc")),
                 "alert_budget": settings.alert_budget,
-                "users_alerted_at_budget": metrics.top_k(int(mask.sum()), settings.alert_budget)
-                if mask.any()
+                "users_alerted_at_budget": metrics.top_k(users, settings.alert_budget)
+                if users
                 else 0,
                 "precision_at_budget": _value(evaluated.get("precision_at_budget")),
                 "recall_at_budget": _value(evaluated.get("recall_at_budget")),

@@ -124,7 +124,7 @@ def scan_batch(scan, version, users, x, score, new_high, latest, model, floor) -
     return pa.record_batch([columns[name] for name in SCHEMA.names], schema=SCHEMA)
 
 
-def build(config, registry, scans, snapshots) -> pa.Table:
+def build(config, registry, scans, snapshots) -> pa.Table | pa.RecordBatchReader:
     floor = settings_from(config).reason_floor
     timeline = champion_timeline(registry)
     if not timeline:
@@ -136,18 +136,20 @@ def build(config, registry, scans, snapshots) -> pa.Table:
     every_user = np.asarray(
         arrays(snapshots.project("user_id").distinct().order("user_id"))["user_id"]
     ).astype(str)
-    best = np.full(len(every_user), -1.0)  # each user's highest score so far
-    batches = []
-    for scan in scored:
-        version = [v for start, v in timeline if start <= scan][-1]
-        users, x = snapshot(scan)
-        score = prediction_cache.predict(models[version], x)
-        position = np.searchsorted(every_user, users)
-        new_high = score > best[position]
-        best[position[new_high]] = score[new_high]
-        batches.append(
-            scan_batch(
+
+    def batches():
+        best = np.full(len(every_user), -1.0)  # each user's highest score so far
+        for scan in scored:
+            version = [v for start, v in timeline if start <= scan][-1]
+            users, x = snapshot(scan)
+            score = prediction_cache.predict(models[version], x)
+            position = np.searchsorted(every_user, users)
+            new_high = score > best[position]
+            best[position[new_high]] = score[new_high]
+            yield scan_batch(
                 scan, version, users, x, score, new_high, scan == scored[-1], models[version], floor
             )
-        )
-    return pa.Table.from_batches(batches, schema=SCHEMA)
+
+    # streamed: the warehouse writes one scan while the next is scored, so memory holds one scan
+    # (every user at every scan is tens of millions of rows at scale)
+    return pa.RecordBatchReader.from_batches(SCHEMA, batches())

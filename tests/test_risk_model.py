@@ -103,7 +103,7 @@ def build_all(connection, model_dir) -> dict:
         connection.table("registry_table"),
         connection.table("scans"),
         connection.table("snapshots"),
-    )
+    ).read_all()  # a stream, as the warehouse consumes it
     performance = monitoring.build(
         config,
         connection.table("registry_table"),
