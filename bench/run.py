@@ -531,9 +531,11 @@ def run_scale(
     )
     res["floor"]["tables"] = json.loads(floor_json.read_text()) if floor_json.exists() else {}
 
-    # 4. full rebuild
+    # 4. full rebuild, from nothing: no warehouse, and no risk-model files or cached scores
+    # (they live in `models/` beside the warehouse)
     warehouse = base / "warehouse.duckdb"
     warehouse.unlink(missing_ok=True)
+    shutil.rmtree(base / "models", ignore_errors=True)
     log(f"[{users}] full rebuild ...")
     res["full"] = dbt_build(raw, warehouse, base / "target_full", full=True)
     log(f"[{users}] full rebuild {res['full']['seconds']} s rc={res['full']['rc']}")

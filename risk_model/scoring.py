@@ -1,5 +1,10 @@
 """int_risk_model__scores: the champion of each daily scan scores that scan, from its saved file."""
 
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
 
@@ -12,7 +17,7 @@ from risk_model.warehouse import (
     scan_calendar,
     settings_from,
     snapshot_loader,
-    table,
+    sql_timestamps,
     to_datetime,
 )
 
@@ -40,6 +45,7 @@ SCHEMA = pa.schema(
             )
         ],
         ("reasons", pa.string()),
+        ("scan_fingerprint", pa.string()),
     ]
 )
 
@@ -99,7 +105,9 @@ def explain(model: TrainedModel, x: np.ndarray) -> dict:
     return out
 
 
-def scan_batch(scan, version, users, x, score, new_high, latest, model, floor) -> pa.RecordBatch:
+def scan_batch(
+    scan, version, users, x, score, new_high, latest, model, floor, fingerprint
+) -> pa.RecordBatch:
     """The rows of one scan, built column by column; reason columns are filled on the rows that
     carry them (a new high at or above the floor, or the latest scan) and null elsewhere."""
     n = len(users)
@@ -111,6 +119,7 @@ def scan_batch(scan, version, users, x, score, new_high, latest, model, floor) -
         "is_latest_scan": pa.array(np.full(n, latest)),
         "is_new_high": pa.array(new_high),
         "score_log_odds": pa.array(log_odds(score), pa.float64()),
+        "scan_fingerprint": pa.array(np.full(n, fingerprint, dtype=object), pa.string()),
     }
     rows = np.nonzero((new_high & (score >= floor)) | latest)[0]
     explained = explain(model, x[rows]) if rows.size else {}
@@ -124,32 +133,145 @@ def scan_batch(scan, version, users, x, score, new_high, latest, model, floor) -
     return pa.record_batch([columns[name] for name in SCHEMA.names], schema=SCHEMA)
 
 
-def build(config, registry, scans, snapshots) -> pa.Table | pa.RecordBatchReader:
+def code_version() -> str:
+    """Digest of the code a score row is computed by: changing it rescores every scan."""
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def scan_fingerprints(snapshots, floor: float) -> dict:
+    """Per scan, a fingerprint of everything its rows depend on besides the champion: the users,
+    their features, the reason floor and the code (a sum of row hashes, computed in the
+    warehouse, so an unchanged scan is recognised without reading it)."""
+    row_hash = "hash(user_id, " + ", ".join(FEATURES) + ")"
+    code = code_version()
+    columns = arrays(
+        snapshots.aggregate(
+            f"scan_at, count(*) as users, sum({row_hash}) as row_hash_sum", "scan_at"
+        )
+    )
+    return {
+        to_datetime(scan): f"{users}:{total}:{floor!r}:{code}"
+        for scan, users, total in zip(
+            columns["scan_at"], columns["users"], columns["row_hash_sum"], strict=True
+        )
+    }
+
+
+def stored_scans(previous) -> dict:
+    """What an earlier run stored per scan: (champion, fingerprint, was it the latest scan)."""
+    columns = arrays(
+        previous.aggregate(
+            "scored_at, any_value(model_version) as model_version, "
+            "any_value(scan_fingerprint) as scan_fingerprint, bool_or(is_latest_scan) as latest",
+            "scored_at",
+        )
+    )
+    return {
+        to_datetime(scan): (str(version), str(fingerprint), bool(latest))
+        for scan, version, fingerprint, latest in zip(
+            columns["scored_at"],
+            columns["model_version"],
+            columns["scan_fingerprint"],
+            columns["latest"],
+            strict=True,
+        )
+    }
+
+
+@dataclass
+class Rescoring:
+    """What a run writes: the rows of `previous` with keep_from <= scored_at < keep_until (none
+    when keep_until is None), then `rows`."""
+
+    rows: pa.RecordBatchReader
+    keep_from: datetime | None = None
+    keep_until: datetime | None = None
+
+    def kept_filter(self) -> str | None:
+        if self.keep_until is None or self.keep_until <= self.keep_from:
+            return None
+        return (
+            f"scored_at >= {sql_timestamps([self.keep_from])} "
+            f"and scored_at < {sql_timestamps([self.keep_until])}"
+        )
+
+
+def build(config, registry, scans, snapshots, previous=None) -> Rescoring:
+    """Rows of every scan from the first champion on. With `previous` (the table of an earlier
+    run), the scans before the first one whose champion, snapshot (fingerprint) or latest-ness
+    changed are kept as they are and only the scans from it on are scored: a scan's rows depend
+    on those and on the scans before it alone (a new high is measured against them), so the kept
+    rows are the rows a full build would give."""
     floor = settings_from(config).reason_floor
     timeline = champion_timeline(registry)
     if not timeline:
-        return table({name: [] for name in SCHEMA.names}, SCHEMA)
+        return Rescoring(pa.RecordBatchReader.from_batches(SCHEMA, []))
     models = load_models(model_dir_from(config), {version for _, version in timeline})
     calendar, _ = scan_calendar(scans)
     snapshot = snapshot_loader(snapshots)
     scored = [scan for scan in calendar if scan >= timeline[0][0]]
+    fingerprints = scan_fingerprints(snapshots, floor)
+
+    def champion(scan) -> str:
+        return [v for start, v in timeline if start <= scan][-1]
+
     every_user = np.asarray(
         arrays(snapshots.project("user_id").distinct().order("user_id"))["user_id"]
     ).astype(str)
+    best = np.full(len(every_user), -1.0)  # each user's highest score so far
+    todo, kept = scored, Rescoring(rows=None)
+    if previous is not None and scored:
+        stored = stored_scans(previous)
+        first_changed = next(
+            (
+                i
+                for i, scan in enumerate(scored)
+                if stored.get(scan) != (champion(scan), fingerprints[scan], scan == scored[-1])
+            ),
+            len(scored),
+        )
+        todo = scored[first_changed:]
+        kept = Rescoring(
+            rows=None,
+            keep_from=scored[0],
+            keep_until=todo[0] if todo else scored[-1] + timedelta(days=1),
+        )
+        if todo and kept.kept_filter():
+            earlier = arrays(
+                previous.filter(kept.kept_filter()).aggregate(
+                    "user_id, max(score) as best", "user_id"
+                )
+            )
+            users = np.asarray(earlier["user_id"]).astype(str)
+            position = np.minimum(np.searchsorted(every_user, users), len(every_user) - 1)
+            known = every_user[position] == users  # a user gone since changed its scans anyway
+            best[position[known]] = np.asarray(earlier["best"], dtype=float)[known]
 
     def batches():
-        best = np.full(len(every_user), -1.0)  # each user's highest score so far
-        for scan in scored:
-            version = [v for start, v in timeline if start <= scan][-1]
+        for scan in todo:
+            version = champion(scan)
             users, x = snapshot(scan)
             score = prediction_cache.predict(models[version], x)
             position = np.searchsorted(every_user, users)
             new_high = score > best[position]
             best[position[new_high]] = score[new_high]
             yield scan_batch(
-                scan, version, users, x, score, new_high, scan == scored[-1], models[version], floor
+                scan,
+                version,
+                users,
+                x,
+                score,
+                new_high,
+                scan == scored[-1],
+                models[version],
+                floor,
+                fingerprints[scan],
             )
 
     # streamed: the warehouse writes one scan while the next is scored, so memory holds one scan
     # (every user at every scan is tens of millions of rows at scale)
-    return pa.RecordBatchReader.from_batches(SCHEMA, batches())
+    kept.rows = pa.RecordBatchReader.from_batches(SCHEMA, batches())
+    return kept

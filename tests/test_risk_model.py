@@ -103,7 +103,7 @@ def build_all(connection, model_dir) -> dict:
         connection.table("registry_table"),
         connection.table("scans"),
         connection.table("snapshots"),
-    ).read_all()  # a stream, as the warehouse consumes it
+    ).rows.read_all()  # a stream, as the warehouse consumes it
     performance = monitoring.build(
         config,
         connection.table("registry_table"),
@@ -247,6 +247,78 @@ def test_scores_do_not_depend_on_the_scoring_thread_count(warehouse, built, monk
     one = model.predict(x)
     monkeypatch.setattr(training, "PREDICT_THREADS", 2)
     assert np.array_equal(model.predict(x), one)
+
+
+def rows_of(table: pa.Table) -> list[tuple]:
+    return sorted(tuple(r.values()) for r in table.to_pylist())
+
+
+def scores_after(warehouse, built, snapshots_sql: str, scans_sql: str, previous=None) -> pa.Table:
+    """The scores table a run writes: the kept rows of `previous` (a registered table name), then
+    the rescored scans, as int_risk_model__scores composes them."""
+    config = {"model_dir": str(built["model_dir"]), "seed": 7, "reason_floor": 0.05}
+    rescoring = scoring.build(
+        config,
+        warehouse.table("registry_table"),
+        warehouse.sql(scans_sql),
+        warehouse.sql(snapshots_sql),
+        previous=warehouse.table(previous) if previous else None,
+    )
+    rescored = rescoring.rows.read_all()
+    kept = rescoring.kept_filter()
+    if not previous or kept is None:
+        return rescored, rescored
+    kept_rows = warehouse.table(previous).filter(kept).arrow()
+    kept_rows = kept_rows.read_all() if hasattr(kept_rows, "read_all") else kept_rows
+    return pa.concat_tables([kept_rows, rescored]), rescored
+
+
+def test_a_run_without_changes_keeps_every_scan(warehouse, built):
+    warehouse.register("stored_scores", built["scores"])
+    table, rescored = scores_after(
+        warehouse, built, "select * from snapshots", "select * from scans", "stored_scores"
+    )
+    assert rescored.num_rows == 0
+    assert rows_of(table) == rows_of(built["scores"])
+
+
+def test_a_run_after_a_new_scan_equals_a_full_build(warehouse, built):
+    """Stored: a run made before the last scan existed. The next run rescores the previous latest
+    scan (no longer the latest) and the new one; the result is the full build's."""
+    last = max(SCANS)
+    before = f"where scan_at < timestamp '{last:%Y-%m-%d %H:%M:%S}'"
+    earlier, _ = scores_after(
+        warehouse, built, f"select * from snapshots {before}", f"select * from scans {before}"
+    )
+    warehouse.register("earlier_scores", earlier)
+    table, rescored = scores_after(
+        warehouse, built, "select * from snapshots", "select * from scans", "earlier_scores"
+    )
+    assert sorted(set(rescored.column("scored_at").to_pylist())) == [
+        last - timedelta(days=1),
+        last,
+    ]
+    assert rows_of(table) == rows_of(built["scores"])
+
+
+def test_a_run_rescores_from_the_first_changed_snapshot(warehouse, built):
+    """A late change to one user's snapshot at a middle scan: every scan from it on is rescored
+    (new highs depend on the scans before), none before it, and the result is a full build's."""
+    changed = SCANS[-10]  # after the first champion (scans before it are not scored)
+    user = built["scores"].column("user_id")[0].as_py()
+    edited = (
+        f"select * replace (case when user_id = '{user}' and scan_at >= timestamp "
+        f"'{changed:%Y-%m-%d %H:%M:%S}' then {FEATURES[1]} + 5 else {FEATURES[1]} end "
+        f"as {FEATURES[1]}) from snapshots"
+    )
+    warehouse.register("stored_scores_2", built["scores"])
+    table, rescored = scores_after(
+        warehouse, built, edited, "select * from scans", "stored_scores_2"
+    )
+    assert min(rescored.column("scored_at").to_pylist()) == changed
+    full, _ = scores_after(warehouse, built, edited, "select * from scans")
+    assert rows_of(table) == rows_of(full)
+    assert rows_of(full) != rows_of(built["scores"])
 
 
 def test_the_prediction_cache_is_keyed_by_the_rows(built, tmp_path):

@@ -1,11 +1,19 @@
 """Scores of every real user at every daily scan since the first champion, by the champion of that
 scan, loaded from its saved model file (so a score is reproducible from the file). Reason codes are
 computed on each user's latest scan and on every scan at which the user's score reached a new high
-(so the first scan at or above any threshold carries them)."""
+(so the first scan at or above any threshold carries them).
+
+A run keeps the scans of its previous table before the first scan whose champion, snapshot or
+code (`scan_fingerprint`) or latest-ness changed, and scores only the scans from there on: the
+kept rows are what a full build gives them (risk_model.scoring.build). A table, not dbt's
+incremental materialization: dbt-duckdb stages a Python model's incremental rows in a temporary
+table of another cursor, which the merge cannot see; the kept rows are copied inside DuckDB."""
 
 import os
 import sys
 from pathlib import Path
+
+import duckdb
 
 
 def _risk_model():
@@ -35,11 +43,30 @@ def settings(dbt) -> dict:
     }
 
 
+def previous_scores(session, this):
+    """This model's table from the last run, if it has the current columns."""
+    try:
+        previous = session.table(str(this))
+    except duckdb.CatalogException:
+        return None
+    return previous if "scan_fingerprint" in previous.columns else None
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
-    return _risk_model().build(
+    previous = previous_scores(session, dbt.this)
+    rescoring = _risk_model().build(
         config=settings(dbt),
         registry=dbt.ref("int_risk_model__registry"),
         scans=dbt.ref("int_risk_model__scan_times"),
         snapshots=dbt.ref("int_risk_model__user_snapshots"),
+        previous=previous,
+    )
+    kept = rescoring.kept_filter()
+    if previous is None or kept is None:
+        return rescoring.rows
+    session.register("int_risk_model__scores_rescored", rescoring.rows)
+    return session.sql(
+        f"select * from {dbt.this} where {kept} "
+        "union all select * from int_risk_model__scores_rescored"
     )
