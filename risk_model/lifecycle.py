@@ -205,8 +205,11 @@ def replay(
     settings: Settings,
     model_dir: Path,
     log: Callable[[str], None] = lambda message: None,
+    scan_fingerprint: Callable[[datetime], str | None] = lambda scan: None,
 ) -> Lifecycle:
-    """Walk the daily scans, retraining and deciding as a live system would have."""
+    """Walk the daily scans, retraining and deciding as a live system would have. With
+    `scan_fingerprint` (what a scan's snapshot is made of), a champion's drift on a scan it has
+    already been measured on is read back instead of scoring the scan again."""
     life = Lifecycle()
     champion: TrainedModel | None = None
     last_retrain: datetime | None = None
@@ -214,7 +217,15 @@ def replay(
         trigger = "weekly" if scan in weekly_scans else None
         psi_today = None
         if champion is not None:
-            psi_today = drift_of(champion, snapshot_x(scan))
+            fingerprint = scan_fingerprint(scan)
+            if fingerprint is None:
+                psi_today = drift_of(champion, snapshot_x(scan))
+            else:
+                psi_today = prediction_cache.remembered(
+                    champion,
+                    f"drift:{fingerprint}",
+                    lambda champion=champion, scan=scan: drift_of(champion, snapshot_x(scan)),
+                )
             life.drift.append(
                 {"scan_at": scan, "model_version": champion.metadata["version"], "psi": psi_today}
             )

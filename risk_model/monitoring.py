@@ -6,8 +6,9 @@ import numpy as np
 import pyarrow as pa
 
 from risk_model import metrics, prediction_cache
+from risk_model.features import FEATURES
 from risk_model.lifecycle import Settings
-from risk_model.scoring import load_models
+from risk_model.scoring import code_version, load_models
 from risk_model.warehouse import (
     arrays,
     feature_matrix,
@@ -16,6 +17,7 @@ from risk_model.warehouse import (
     settings_from,
     sql_timestamps,
     table,
+    to_datetime,
 )
 
 SCHEMA = pa.schema(
@@ -56,6 +58,43 @@ def week_role(scan, train_from, train_to, validation) -> str:
     return "out_of_time"
 
 
+def week_fingerprints(training, weeks) -> dict:
+    """Per weekly scan, what its rows are made of (users, features, labels, closed windows) and
+    the code: a count and sum of row hashes computed in the warehouse."""
+    row_hash = "hash(user_id, " + ", ".join(FEATURES) + ", is_fraud_label, is_label_window_closed)"
+    columns = arrays(
+        training.filter(f"scan_at in ({sql_timestamps(weeks)})").aggregate(
+            f"scan_at, count(*) as users, sum({row_hash}) as row_hash_sum", "scan_at"
+        )
+    )
+    code = code_version()
+    found = {
+        to_datetime(scan): f"{users}:{total}:{code}"
+        for scan, users, total in zip(
+            columns["scan_at"], columns["users"], columns["row_hash_sum"], strict=True
+        )
+    }
+    return {week: found.get(week, f"0:0:{code}") for week in weeks}
+
+
+def measure(model, rows: dict, settings: Settings) -> dict:
+    """A version's figures on one week's rows (metrics only once the labels have matured)."""
+    users = len(rows["y"])
+    score = prediction_cache.predict(model, rows["x"])
+    closed = bool(rows["closed"].all()) if users else False
+    evaluated = metrics.evaluate(rows["y"], score, settings.alert_budget) if closed else {}
+    return {
+        "users": users,
+        "closed": closed,
+        "metrics": {k: _value(v.item() if hasattr(v, "item") else v) for k, v in evaluated.items()},
+        "labelled_fraud_users": int(rows["y"].sum()) if closed else None,
+        "mean_score": float(score.mean()) if score.size else None,
+        "score_psi": _value(
+            float(metrics.psi(model.metadata["psi_shares"], score, model.metadata["psi_edges"]))
+        ),
+    }
+
+
 def build(config, registry, scans, training) -> pa.Table:
     settings: Settings = settings_from(config)
     versions = arrays(registry.order("decided_at"))
@@ -67,21 +106,32 @@ def build(config, registry, scans, training) -> pa.Table:
     weeks = sorted(weekly)
     if not weeks:
         return table(columns, SCHEMA)
-    # one week of rows in memory at a time (every user of a weekly scan), each version scored on it
+    fingerprints = week_fingerprints(training, weeks)
+    # one week of rows in memory at a time (every user of a weekly scan), read only when a version
+    # has not been measured on exactly these rows before
     for week in weeks:
-        rows = arrays(training.filter(f"scan_at = {sql_timestamps([week])}").order("user_id"))
-        y_week = np.asarray(rows["is_fraud_label"], dtype=bool)
-        closed_week = np.asarray(rows["is_label_window_closed"], dtype=bool)
-        x_week = feature_matrix(rows)
+        loaded = {}
+
+        def week_rows(week=week, loaded=loaded):
+            if not loaded:
+                rows = arrays(
+                    training.filter(f"scan_at = {sql_timestamps([week])}").order("user_id")
+                )
+                loaded["y"] = np.asarray(rows["is_fraud_label"], dtype=bool)
+                loaded["closed"] = np.asarray(rows["is_label_window_closed"], dtype=bool)
+                loaded["x"] = feature_matrix(rows)
+            return loaded
+
         for i, version in enumerate(versions["model_version"]):
             model = models[str(version)]
             from_ = versions["champion_from"][i]
             until = versions["champion_until"][i]
-            users = len(y_week)
-            score = prediction_cache.predict(model, x_week)
-            y = y_week
-            closed = bool(closed_week.all()) if users else False
-            evaluated = metrics.evaluate(y, score, settings.alert_budget) if closed else {}
+            measured = prediction_cache.remembered(
+                model,
+                f"week:{fingerprints[week]}:{settings.alert_budget!r}",
+                lambda model=model, week_rows=week_rows: measure(model, week_rows(), settings),
+            )
+            users, closed, evaluated = measured["users"], measured["closed"], measured["metrics"]
             week64 = np.datetime64(week, "us")
             was_champion = (
                 bool(versions["promoted"][i])
@@ -104,7 +154,7 @@ def build(config, registry, scans, training) -> pa.Table:
                 "was_champion": was_champion,
                 "is_label_window_closed": closed,
                 "users": users,
-                "labelled_fraud_users": int(y.sum()) if closed else None,
+                "labelled_fraud_users": measured["labelled_fraud_users"],
                 "roc_auc": _value(evaluated.get("roc_auc")),
                 "pr_auc": _value(evaluated.get("pr_auc")),
                 "alert_budget": settings.alert_budget,
@@ -114,12 +164,10 @@ def build(config, registry, scans, training) -> pa.Table:
                 "precision_at_budget": _value(evaluated.get("precision_at_budget")),
                 "recall_at_budget": _value(evaluated.get("recall_at_budget")),
                 "brier_score": _value(evaluated.get("brier")),
-                "mean_score": float(score.mean()) if score.size else None,
+                "mean_score": measured["mean_score"],
                 "observed_fraud_rate": _value(evaluated.get("observed_rate")),
                 "expected_calibration_error": _value(evaluated.get("ece")),
-                "score_psi": _value(
-                    metrics.psi(model.metadata["psi_shares"], score, model.metadata["psi_edges"])
-                ),
+                "score_psi": _value(measured["score_psi"]),
             }
             for name in SCHEMA.names:
                 columns[name].append(values[name])

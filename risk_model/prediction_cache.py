@@ -9,8 +9,10 @@ version folder (a test's, say) is simply not cached. Entries unused for `KEEP_DA
 `prune`, which the registry calls at the start of each build."""
 
 import hashlib
+import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -79,11 +81,30 @@ def contributions(model: TrainedModel, x: np.ndarray) -> tuple[float, np.ndarray
     return base, out
 
 
+def remembered(model: TrainedModel, key: str, compute: Callable[[], object]) -> object:
+    """compute(), kept in the version's folder under `key` (a fingerprint of everything the value
+    depends on besides the version): for figures derived from a whole scan's scores, such as the
+    drift of a scan or a week's metrics, so that an unchanged scan is not even read again."""
+    folder = _folder(model)
+    if folder is None:
+        return compute()
+    path = folder / f"{hashlib.blake2b(key.encode(), digest_size=20).hexdigest()}.value.json"
+    if path.exists():
+        os.utime(path)
+        return json.loads(path.read_text())["value"]
+    value = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
+    partial.write_text(json.dumps({"key": key, "value": value}))
+    partial.replace(path)
+    return value
+
+
 def prune(model_dir: Path, keep_days: float = KEEP_DAYS) -> int:
     """Delete cache entries not read or written for keep_days; returns how many."""
     cutoff = time.time() - keep_days * 86400
     removed = 0
-    for path in Path(model_dir).glob(f"*/{CACHE_FOLDER}/*.npz"):
+    for path in Path(model_dir).glob(f"*/{CACHE_FOLDER}/*.*"):
         if path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             removed += 1

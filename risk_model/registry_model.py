@@ -6,6 +6,7 @@ import pyarrow as pa
 
 from risk_model import prediction_cache, registry
 from risk_model.lifecycle import replay
+from risk_model.scoring import scan_fingerprints
 from risk_model.warehouse import (
     as_json,
     model_dir_from,
@@ -120,6 +121,7 @@ def build(config, scans, snapshots, training) -> pa.Table:
     prediction_cache.prune(model_dir)
     calendar, weekly = scan_calendar(scans)
     snapshot = snapshot_loader(snapshots)
+    fingerprints = scan_fingerprints(snapshots, settings.reason_floor)
     life = replay(
         calendar,
         weekly,
@@ -127,6 +129,7 @@ def build(config, scans, snapshots, training) -> pa.Table:
         lambda scan: snapshot(scan)[1],
         settings,
         model_dir,
+        scan_fingerprint=fingerprints.get,
     )
     columns = rows_of(life, settings, model_dir)
     registry.write_registry(

@@ -336,6 +336,24 @@ def test_the_prediction_cache_is_keyed_by_the_rows(built, tmp_path):
     )
 
 
+def test_a_remembered_value_is_computed_once_per_version_and_key(built):
+    model = cached_models(built)[0]
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"psi": 0.125, "users": 3}
+
+    first = prediction_cache.remembered(model, "drift:test-key", compute)
+    again = prediction_cache.remembered(model, "drift:test-key", compute)
+    other = prediction_cache.remembered(model, "drift:other-key", compute)
+    assert first == again == other == {"psi": 0.125, "users": 3}
+    assert len(calls) == 2
+    model.folder = None  # a model not loaded from a version folder is never cached
+    prediction_cache.remembered(model, "drift:test-key", compute)
+    assert len(calls) == 3
+
+
 def test_the_prediction_cache_prunes_only_entries_unused_for_a_week(built):
     model = cached_models(built)[0]
     x = np.tile(model.reference, (2, 1)) + 0.5
