@@ -12,6 +12,9 @@ export RAW_ROOT ?= $(CURDIR)/data/raw
 export WAREHOUSE_PATH ?= $(CURDIR)/data/warehouse.duckdb
 export SERVING_PATH ?= $(CURDIR)/data/serving.duckdb
 export REPORTS_DIR ?= $(CURDIR)/data/reports
+# DuckDB would otherwise keep up to 80% of RAM as cache: 6 GiB keeps a 500k-user build under 8 GB
+# on a 24 GB machine (bench/results.md); set it higher on a bigger machine, or empty for no cap.
+export DUCKDB_MEMORY_LIMIT ?= 6GiB
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 # Dagster keeps its run history here (gitignored); `make refresh`/`rebuild` runs show in `make ui`.
