@@ -218,14 +218,11 @@ def replay(
         psi_today = None
         if champion is not None:
             fingerprint = scan_fingerprint(scan)
-            if fingerprint is None:
-                psi_today = drift_of(champion, snapshot_x(scan))
-            else:
-                psi_today = prediction_cache.remembered(
-                    champion,
-                    f"drift:{fingerprint}",
-                    lambda champion=champion, scan=scan: drift_of(champion, snapshot_x(scan)),
-                )
+            psi_today = prediction_cache.remembered(
+                champion,
+                f"drift:{fingerprint}" if fingerprint is not None else None,
+                lambda champion=champion, scan=scan: drift_of(champion, snapshot_x(scan)),
+            )
             life.drift.append(
                 {"scan_at": scan, "model_version": champion.metadata["version"], "psi": psi_today}
             )

@@ -1,5 +1,6 @@
 """int_risk_model__performance: every model version on every weekly scan."""
 
+import functools
 import math
 
 import numpy as np
@@ -110,17 +111,15 @@ def build(config, registry, scans, training) -> pa.Table:
     # one week of rows in memory at a time (every user of a weekly scan), read only when a version
     # has not been measured on exactly these rows before
     for week in weeks:
-        loaded = {}
 
-        def week_rows(week=week, loaded=loaded):
-            if not loaded:
-                rows = arrays(
-                    training.filter(f"scan_at = {sql_timestamps([week])}").order("user_id")
-                )
-                loaded["y"] = np.asarray(rows["is_fraud_label"], dtype=bool)
-                loaded["closed"] = np.asarray(rows["is_label_window_closed"], dtype=bool)
-                loaded["x"] = feature_matrix(rows)
-            return loaded
+        @functools.cache
+        def week_rows(week=week) -> dict:
+            rows = arrays(training.filter(f"scan_at = {sql_timestamps([week])}").order("user_id"))
+            return {
+                "y": np.asarray(rows["is_fraud_label"], dtype=bool),
+                "closed": np.asarray(rows["is_label_window_closed"], dtype=bool),
+                "x": feature_matrix(rows),
+            }
 
         for i, version in enumerate(versions["model_version"]):
             model = models[str(version)]

@@ -37,20 +37,31 @@ def _folder(model: TrainedModel) -> Path | None:
     return Path(folder) / CACHE_FOLDER if folder is not None else None
 
 
-def _read(path: Path) -> dict | None:
+def _touch(path: Path) -> bool:
+    """Whether the entry exists; marks it used, so `prune` keeps it."""
     if not path.exists():
+        return False
+    os.utime(path)
+    return True
+
+
+def _read(path: Path) -> dict | None:
+    if not _touch(path):
         return None
-    os.utime(path)  # keeps the entry from being pruned while it is in use
     with np.load(path) as stored:
         return {name: stored[name] for name in stored.files}
 
 
-def _write(path: Path, **arrays: np.ndarray) -> None:
+def _publish(path: Path, write: Callable[[Path], None]) -> None:
     """Write beside, then rename: a reader sees a whole entry or none (models run in parallel)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-    np.savez(partial, **arrays)
+    partial = path.with_name(f".{os.getpid()}.{path.name}")
+    write(partial)
     partial.replace(path)
+
+
+def _write(path: Path, **arrays: np.ndarray) -> None:
+    _publish(path, lambda partial: np.savez(partial, **arrays))
 
 
 def predict(model: TrainedModel, x: np.ndarray) -> np.ndarray:
@@ -81,22 +92,19 @@ def contributions(model: TrainedModel, x: np.ndarray) -> tuple[float, np.ndarray
     return base, out
 
 
-def remembered(model: TrainedModel, key: str, compute: Callable[[], object]) -> object:
+def remembered(model: TrainedModel, key: str | None, compute: Callable[[], object]) -> object:
     """compute(), kept in the version's folder under `key` (a fingerprint of everything the value
-    depends on besides the version): for figures derived from a whole scan's scores, such as the
-    drift of a scan or a week's metrics, so that an unchanged scan is not even read again."""
+    depends on besides the version; None: not kept): for figures derived from a whole scan's
+    scores, such as the drift of a scan or a week's metrics, so that an unchanged scan is not even
+    read again."""
     folder = _folder(model)
-    if folder is None:
+    if folder is None or key is None:
         return compute()
     path = folder / f"{hashlib.blake2b(key.encode(), digest_size=20).hexdigest()}.value.json"
-    if path.exists():
-        os.utime(path)
+    if _touch(path):
         return json.loads(path.read_text())["value"]
     value = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps({"key": key, "value": value}))
-    partial.replace(path)
+    _publish(path, lambda partial: partial.write_text(json.dumps({"key": key, "value": value})))
     return value
 
 
