@@ -11,21 +11,20 @@
     select 1 as landing_read_through_external_locations
 {%- endmacro %}
 
+{#- The files of each source are the ones DuckDB reads: the quoted glob of its
+    `external_location` (sources YAML), so the landing layout is declared in one place. -#}
 {% macro spark__register_landing_tables() -%}
-    {%- set raw_root = env_var('RAW_ROOT', 'data/raw') -%}
-    {%- set formats = {'events/app_events': 'jsonl', 'marketing/social_ads': 'jsonl',
-        'marketing/touchpoints': 'jsonl', 'risk/decisions': 'jsonl', 'trading/trades': 'parquet'} -%}
     {%- if execute -%}
-        {%- for landed, base_model, staging_model, key in landed_tables() -%}
-            {%- set system, table = landed.split('/') -%}
-            {%- set ext = formats.get(landed, 'csv') -%}
-            {%- set path = raw_root ~ '/' ~ landed ~ '/*.' ~ ext -%}
-            {%- do run_query('create schema if not exists ' ~ system) -%}
-            {%- do run_query('drop table if exists ' ~ system ~ '.' ~ table) -%}
-            {%- if ext == 'parquet' -%}
-                {%- do run_query("create table " ~ system ~ "." ~ table ~ " using parquet options (path '" ~ path ~ "')") -%}
+        {%- for source in graph.sources.values() if source.meta.external_location -%}
+            {%- set glob = modules.re.search("'([^']*)'", source.meta.external_location).group(1)
+                | replace('{name}', source.name) -%}
+            {%- set table = source.source_name ~ '.' ~ source.name -%}
+            {%- do run_query('create schema if not exists ' ~ source.source_name) -%}
+            {%- do run_query('drop table if exists ' ~ table) -%}
+            {%- if glob.endswith('.parquet') -%}
+                {%- do run_query("create table " ~ table ~ " using parquet options (path '" ~ glob ~ "')") -%}
             {%- else -%}
-                {%- do run_query("create table " ~ system ~ "." ~ table ~ " using text options (path '" ~ path ~ "', wholetext 'true')") -%}
+                {%- do run_query("create table " ~ table ~ " using text options (path '" ~ glob ~ "', wholetext 'true')") -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
