@@ -1,4 +1,5 @@
-"""The model's features: columns of int_risk_model__user_snapshots, all known at the scan.
+"""The model's features: columns of int_risk_model__feature_history (account_age_days is
+computed at the scan by risk_model.warehouse.PointInTime), all known at the scan.
 
 `takeover_reports` is deliberately not one: a report is filed by the (claimed) victim, and about a
 third of them come from accounts with no takeover behaviour at all. It stays a label - a real

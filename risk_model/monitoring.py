@@ -7,18 +7,16 @@ import numpy as np
 import pyarrow as pa
 
 from risk_model import metrics, prediction_cache
-from risk_model.features import FEATURES
 from risk_model.lifecycle import Settings
 from risk_model.scoring import code_version, load_models
 from risk_model.warehouse import (
+    PointInTime,
     arrays,
     feature_matrix,
     model_dir_from,
     scan_calendar,
     settings_from,
-    sql_timestamps,
     table,
-    to_datetime,
 )
 
 SCHEMA = pa.schema(
@@ -59,23 +57,15 @@ def week_role(scan, train_from, train_to, validation) -> str:
     return "out_of_time"
 
 
-def week_fingerprints(training, weeks) -> dict:
+def week_fingerprints(point_in_time: PointInTime, weeks) -> dict:
     """Per weekly scan, what its rows are made of (users, features, labels, closed windows) and
     the code: a count and sum of row hashes computed in the warehouse."""
-    row_hash = "hash(user_id, " + ", ".join(FEATURES) + ", is_fraud_label, is_label_window_closed)"
-    columns = arrays(
-        training.filter(f"scan_at in ({sql_timestamps(weeks)})").aggregate(
-            f"scan_at, count(*) as users, sum({row_hash}) as row_hash_sum", "scan_at"
-        )
-    )
     code = code_version()
-    found = {
-        to_datetime(scan): f"{users}:{total}:{code}"
-        for scan, users, total in zip(
-            columns["scan_at"], columns["users"], columns["row_hash_sum"], strict=True
-        )
+    closed = point_in_time.closed_windows(weeks)
+    return {
+        week: f"{rows}:{closed[week]}:{code}"
+        for week, rows in point_in_time.fingerprints(weeks, with_label=True).items()
     }
-    return {week: found.get(week, f"0:0:{code}") for week in weeks}
 
 
 def measure(model, rows: dict, settings: Settings) -> dict:
@@ -96,7 +86,7 @@ def measure(model, rows: dict, settings: Settings) -> dict:
     }
 
 
-def build(config, registry, scans, training) -> pa.Table:
+def build(config, registry, scans, history) -> pa.Table:
     settings: Settings = settings_from(config)
     versions = arrays(registry.order("decided_at"))
     columns = {name: [] for name in SCHEMA.names}
@@ -107,14 +97,15 @@ def build(config, registry, scans, training) -> pa.Table:
     weeks = sorted(weekly)
     if not weeks:
         return table(columns, SCHEMA)
-    fingerprints = week_fingerprints(training, weeks)
+    point_in_time = PointInTime.of(history, scans, settings)
+    fingerprints = week_fingerprints(point_in_time, weeks)
     # one week of rows in memory at a time (every user of a weekly scan), read only when a version
     # has not been measured on exactly these rows before
     for week in weeks:
 
         @functools.cache
         def week_rows(week=week) -> dict:
-            rows = arrays(training.filter(f"scan_at = {sql_timestamps([week])}").order("user_id"))
+            rows = arrays(point_in_time.at([week]).order("user_id"))
             return {
                 "y": np.asarray(rows["is_fraud_label"], dtype=bool),
                 "closed": np.asarray(rows["is_label_window_closed"], dtype=bool),

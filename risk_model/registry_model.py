@@ -8,6 +8,7 @@ from risk_model import prediction_cache, registry
 from risk_model.lifecycle import replay
 from risk_model.scoring import scan_fingerprints
 from risk_model.warehouse import (
+    PointInTime,
     as_json,
     model_dir_from,
     rows_loader,
@@ -115,17 +116,18 @@ def rows_of(life, settings, model_dir) -> dict:
     return columns
 
 
-def build(config, scans, snapshots, training) -> pa.Table:
+def build(config, scans, history) -> pa.Table:
     settings = settings_from(config)
     model_dir = model_dir_from(config)
     prediction_cache.prune(model_dir)
     calendar, weekly = scan_calendar(scans)
-    snapshot = snapshot_loader(snapshots)
-    fingerprints = scan_fingerprints(snapshots, settings.reason_floor)
+    point_in_time = PointInTime.of(history, scans, settings)
+    snapshot = snapshot_loader(point_in_time)
+    fingerprints = scan_fingerprints(point_in_time, calendar, settings.reason_floor)
     life = replay(
         calendar,
         weekly,
-        rows_loader(training),
+        rows_loader(point_in_time),
         lambda scan: snapshot(scan)[1],
         settings,
         model_dir,

@@ -12,6 +12,7 @@ from risk_model import prediction_cache, reasons, registry
 from risk_model.features import DESCRIPTIONS, FEATURES
 from risk_model.training import SCORE_FLOOR, TrainedModel
 from risk_model.warehouse import (
+    PointInTime,
     arrays,
     model_dir_from,
     scan_calendar,
@@ -141,22 +142,13 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def scan_fingerprints(snapshots, floor: float) -> dict:
+def scan_fingerprints(point_in_time: PointInTime, scans, floor: float) -> dict:
     """Per scan, a fingerprint of everything its rows depend on besides the champion: the users,
     their features, the reason floor and the code (a sum of row hashes, computed in the
     warehouse, so an unchanged scan is recognised without reading it)."""
-    row_hash = "hash(user_id, " + ", ".join(FEATURES) + ")"
     code = code_version()
-    columns = arrays(
-        snapshots.aggregate(
-            f"scan_at, count(*) as users, sum({row_hash}) as row_hash_sum", "scan_at"
-        )
-    )
     return {
-        to_datetime(scan): f"{users}:{total}:{floor!r}:{code}"
-        for scan, users, total in zip(
-            columns["scan_at"], columns["users"], columns["row_hash_sum"], strict=True
-        )
+        scan: f"{rows}:{floor!r}:{code}" for scan, rows in point_in_time.fingerprints(scans).items()
     }
 
 
@@ -199,27 +191,29 @@ class Rescoring:
         )
 
 
-def build(config, registry, scans, snapshots, previous=None) -> Rescoring:
+def build(config, registry, scans, history, previous=None) -> Rescoring:
     """Rows of every scan from the first champion on. With `previous` (the table of an earlier
     run), the scans before the first one whose champion, snapshot (fingerprint) or latest-ness
     changed are kept as they are and only the scans from it on are scored: a scan's rows depend
     on those and on the scans before it alone (a new high is measured against them), so the kept
     rows are the rows a full build would give."""
-    floor = settings_from(config).reason_floor
+    settings = settings_from(config)
+    floor = settings.reason_floor
     timeline = champion_timeline(registry)
     if not timeline:
         return Rescoring(pa.RecordBatchReader.from_batches(SCHEMA, []))
     models = load_models(model_dir_from(config), {version for _, version in timeline})
     calendar, _ = scan_calendar(scans)
-    snapshot = snapshot_loader(snapshots)
+    point_in_time = PointInTime.of(history, scans, settings)
+    snapshot = snapshot_loader(point_in_time)
     scored = [scan for scan in calendar if scan >= timeline[0][0]]
-    fingerprints = scan_fingerprints(snapshots, floor)
+    fingerprints = scan_fingerprints(point_in_time, scored, floor)
 
     def champion(scan) -> str:
         return [v for start, v in timeline if start <= scan][-1]
 
     every_user = np.asarray(
-        arrays(snapshots.project("user_id").distinct().order("user_id"))["user_id"]
+        arrays(history.project("user_id").distinct().order("user_id"))["user_id"]
     ).astype(str)
     best = np.full(len(every_user), -1.0)  # each user's highest score so far
     todo, kept = scored, Rescoring(rows=None)

@@ -2,6 +2,7 @@
 the settings from the models' config, and the tables the models return."""
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -53,14 +54,119 @@ def timestamps(values) -> np.ndarray:
     return np.asarray(values, dtype="datetime64[us]")
 
 
-def rows_loader(training_relation):
+@dataclass(frozen=True)
+class PointInTime:
+    """The rows of chosen scans from int_risk_model__feature_history, which stores each user's
+    features and training label as periods (valid_from <= scan < valid_until): a scan's rows are
+    the periods containing it, with the account age at the scan and the scan's label window. The
+    one place that turns periods into the rows a scan, a training week or a fingerprint reads."""
+
+    history: object  # the feature history relation
+    label_window_days: int
+    data_cutoff: datetime | None
+
+    @classmethod
+    def of(cls, history, scan_relation, settings: Settings) -> "PointInTime":
+        cutoff = timestamps(
+            arrays(scan_relation.aggregate("max(data_cutoff) as data_cutoff"))["data_cutoff"]
+        )[0]
+        return cls(
+            history, settings.label_window_days, None if np.isnat(cutoff) else to_datetime(cutoff)
+        )
+
+    def at(self, scans):
+        """Every user's row at each of `scans` (the columns of a labelled training row)."""
+        window = f"interval '{self.label_window_days} days'"
+        closed = self.closed_windows(scans)
+        scan_list = sql_timestamps(scans) if len(scans) else "null"
+        closed_list = ", ".join("true" if closed[scan] else "false" for scan in scans) or "null"
+        columns = ", ".join(f"periods.{f}" for f in FEATURES if f != "account_age_days")
+        return self.history.query(
+            "periods",
+            f"""
+            select
+                periods.user_id,
+                scans.scan_at,
+                date_diff('hour', periods.created_at, scans.scan_at) / 24.0 as account_age_days,
+                {columns},
+                periods.features_known_through,
+                scans.scan_at + {window} as label_window_closes_at,
+                scans.is_label_window_closed,
+                periods.label_known_at is not null as is_fraud_label,
+                periods.label_known_at
+            from periods
+            inner join (
+                select
+                    unnest([{scan_list}]) as scan_at,
+                    unnest([{closed_list}]) as is_label_window_closed
+            ) as scans
+                on periods.valid_from <= scans.scan_at
+                and scans.scan_at < coalesce(periods.valid_until, 'infinity'::timestamp)
+            """,
+        )
+
+    def closed_windows(self, scans) -> dict:
+        """Per scan, whether its label window has closed by the data cutoff."""
+        window = np.timedelta64(self.label_window_days, "D")
+        return {
+            scan: self.data_cutoff is not None
+            and np.datetime64(scan, "us") + window <= np.datetime64(self.data_cutoff, "us")
+            for scan in scans
+        }
+
+    def fingerprints(self, scans, with_label: bool = False) -> dict:
+        """Per scan, the count and sum of the hashes of its rows (user, signup, features, and the
+        label if asked): a sum over the periods containing the scan, taken as a running sum of
+        periods opening minus periods closing, so it costs one pass over the periods rather than
+        one per scan."""
+        hashed = ["user_id", "created_at", *(f for f in FEATURES if f != "account_age_days")]
+        if with_label:
+            hashed.append("label_known_at is not null")
+        row_hash = f"hash({', '.join(hashed)})::hugeint"
+        scan_list = sql_timestamps(scans) if len(scans) else "null"
+        columns = arrays(
+            self.history.query(
+                "periods",
+                f"""
+                with changes as (
+                    select valid_from as changed_at, 1 as users, {row_hash} as hash_sum
+                    from periods
+                    union all
+                    select valid_until, -1, -{row_hash}
+                    from periods
+                    where valid_until is not null
+                ),
+
+                per_scan as (
+                    select changed_at, sum(users) as users, sum(hash_sum) as hash_sum
+                    from changes
+                    group by changed_at
+                )
+
+                select
+                    scans.scan_at,
+                    coalesce(sum(per_scan.users), 0) as users,
+                    coalesce(sum(per_scan.hash_sum), 0)::varchar as hash_sum
+                from (select unnest([{scan_list}]) as scan_at) as scans
+                left join per_scan on per_scan.changed_at <= scans.scan_at
+                group by scans.scan_at
+                """,
+            )
+        )
+        return {
+            to_datetime(scan): f"{users}:{total}"
+            for scan, users, total in zip(
+                columns["scan_at"], columns["users"], columns["hash_sum"], strict=True
+            )
+            if scan is not None
+        }
+
+
+def rows_loader(point_in_time: PointInTime):
     """A function giving the labelled rows of some scans."""
 
     def rows_for(scans) -> Rows:
-        if not scans:
-            columns = arrays(training_relation.limit(0))
-        else:
-            columns = arrays(training_relation.filter(f"scan_at in ({sql_timestamps(scans)})"))
+        columns = arrays(point_in_time.at(scans))
         return Rows(
             user_id=np.asarray(columns["user_id"]).astype(str),
             scan_at=timestamps(columns["scan_at"]),
@@ -80,13 +186,11 @@ def feature_matrix(columns: dict) -> np.ndarray:
     return np.column_stack([np.asarray(columns[f], dtype=np.float64) for f in FEATURES])
 
 
-def snapshot_loader(snapshot_relation):
+def snapshot_loader(point_in_time: PointInTime):
     """A function giving (user ids, feature matrix) of one scan, users in id order."""
 
     def snapshot(scan):
-        columns = arrays(
-            snapshot_relation.filter(f"scan_at = {sql_timestamps([scan])}").order("user_id")
-        )
+        columns = arrays(point_in_time.at([scan]).order("user_id"))
         return np.asarray(columns["user_id"]).astype(str), feature_matrix(columns)
 
     return snapshot

@@ -28,6 +28,7 @@ from risk_model import (
 from risk_model.features import FEATURES
 from risk_model.lifecycle import Rows, Settings, challenger_for, should_promote, training_scans
 from risk_model.training import LeakageError, check_no_leakage, train
+from risk_model.warehouse import PointInTime
 
 FIRST_SCAN = datetime(2026, 1, 6, 2)  # a Tuesday; the weekly scans are Mondays
 SCANS = [FIRST_SCAN + timedelta(days=d) for d in range(77)]
@@ -35,9 +36,9 @@ WINDOW = timedelta(days=28)
 
 
 def synthetic_warehouse(seed: int = 3, users: int = 700) -> duckdb.DuckDBPyConnection:
-    """Scan times, daily snapshots and training rows shaped like the dbt models'. A tenth of the
-    users are fraudsters whose features drift away from the others' as their account ages; a
-    fraudster's label is delivered 10 days after signup."""
+    """Scan times and a feature history shaped like the dbt models' (here one period per user and
+    scan). A tenth of the users are fraudsters whose features drift away from the others' as their
+    account ages; a fraudster's label is delivered 10 days after signup."""
     rng = np.random.default_rng(seed)
     signup_hours = rng.integers(-48, 60 * 24, users)
     fraud = rng.random(users) < 0.1
@@ -60,21 +61,19 @@ def synthetic_warehouse(seed: int = 3, users: int = 700) -> duckdb.DuckDBPyConne
     label_known = signup[user] + np.timedelta64(10, "D")
     labelled = fraud[user] & (label_known <= closes)
     cutoff = scans[-1] + np.timedelta64(20, "h")
-    snapshots = pa.table(
+    history = pa.table(
         {
             "user_id": [f"u{u:05d}" for u in user],
-            "scan_at": scan_at,
-            **{name: values[:, i] for i, name in enumerate(FEATURES)},
+            "valid_from": scan_at,
+            "valid_until": scan_at + np.timedelta64(1, "D"),
+            "created_at": signup[user],
+            **{name: values[:, i] for i, name in enumerate(FEATURES) if i > 0},
             "features_known_through": scan_at - np.timedelta64(1, "h"),
+            "label_known_at": pa.array(
+                np.where(labelled, label_known, np.datetime64("NaT")), mask=~labelled
+            ),
         }
     )
-    training = snapshots.append_column("is_fraud_label", pa.array(labelled))
-    training = training.append_column(
-        "label_known_at",
-        pa.array(np.where(labelled, label_known, np.datetime64("NaT")), mask=~labelled),
-    )
-    training = training.append_column("label_window_closes_at", pa.array(closes))
-    training = training.append_column("is_label_window_closed", pa.array(closes <= cutoff))
     scan_table = pa.table(
         {
             "scan_at": scans,
@@ -83,32 +82,36 @@ def synthetic_warehouse(seed: int = 3, users: int = 700) -> duckdb.DuckDBPyConne
         }
     )
     connection = duckdb.connect()
-    for name, table in (("scans", scan_table), ("snapshots", snapshots), ("training", training)):
+    for name, table in (("scans", scan_table), ("history", history)):
         connection.register(name, table)
     return connection
+
+
+def scan_rows(connection, scans=SCANS):
+    """The rows of some scans, as the risk_model package reads them from the history."""
+    return PointInTime.of(connection.table("history"), connection.table("scans"), Settings()).at(
+        scans
+    )
 
 
 def build_all(connection, model_dir) -> dict:
     """What the three dbt Python models do, in order."""
     config = {"model_dir": str(model_dir), "seed": 7, "reason_floor": 0.05}
     registry_table = registry_model.build(
-        config,
-        connection.table("scans"),
-        connection.table("snapshots"),
-        connection.table("training"),
+        config, connection.table("scans"), connection.table("history")
     )
     connection.register("registry_table", registry_table)
     scores = scoring.build(
         config,
         connection.table("registry_table"),
         connection.table("scans"),
-        connection.table("snapshots"),
+        connection.table("history"),
     ).rows.read_all()  # a stream, as the warehouse consumes it
     performance = monitoring.build(
         config,
         connection.table("registry_table"),
         connection.table("scans"),
-        connection.table("training"),
+        connection.table("history"),
     )
     return {"registry": registry_table, "scores": scores, "performance": performance}
 
@@ -173,7 +176,8 @@ def test_training_refuses_a_leaky_training_set(warehouse, tmp_path):
     from risk_model.warehouse import rows_loader
 
     moment = datetime(2026, 3, 9, 2)
-    rows = rows_loader(warehouse.table("training"))(training_scans(moment, Settings()))
+    point_in_time = PointInTime.of(warehouse.table("history"), warehouse.table("scans"), Settings())
+    rows = rows_loader(point_in_time)(training_scans(moment, Settings()))
     rows.features_known_through = rows.features_known_through.copy()
     rows.features_known_through[-1] = rows.scan_at[-1] + np.timedelta64(1, "D")
     with pytest.raises(LeakageError):
@@ -240,7 +244,7 @@ def cached_models(built):
 
 def test_scores_do_not_depend_on_the_scoring_thread_count(warehouse, built, monkeypatch):
     model = cached_models(built)[-1]
-    snapshot = warehouse.table("snapshots").order("scan_at, user_id").arrow()
+    snapshot = scan_rows(warehouse).order("scan_at, user_id").arrow()
     snapshot = snapshot.read_all() if hasattr(snapshot, "read_all") else snapshot
     x = np.column_stack([snapshot.column(f).to_numpy() for f in FEATURES])
     monkeypatch.setattr(training, "PREDICT_THREADS", 1)
@@ -253,7 +257,7 @@ def rows_of(table: pa.Table) -> list[tuple]:
     return sorted(tuple(r.values()) for r in table.to_pylist())
 
 
-def scores_after(warehouse, built, snapshots_sql: str, scans_sql: str, previous=None) -> pa.Table:
+def scores_after(warehouse, built, history_sql: str, scans_sql: str, previous=None) -> pa.Table:
     """The scores table a run writes: the kept rows of `previous` (a registered table name), then
     the rescored scans, as int_risk_model__scores composes them."""
     config = {"model_dir": str(built["model_dir"]), "seed": 7, "reason_floor": 0.05}
@@ -261,7 +265,7 @@ def scores_after(warehouse, built, snapshots_sql: str, scans_sql: str, previous=
         config,
         warehouse.table("registry_table"),
         warehouse.sql(scans_sql),
-        warehouse.sql(snapshots_sql),
+        warehouse.sql(history_sql),
         previous=warehouse.table(previous) if previous else None,
     )
     rescored = rescoring.rows.read_all()
@@ -276,7 +280,7 @@ def scores_after(warehouse, built, snapshots_sql: str, scans_sql: str, previous=
 def test_a_run_without_changes_keeps_every_scan(warehouse, built):
     warehouse.register("stored_scores", built["scores"])
     table, rescored = scores_after(
-        warehouse, built, "select * from snapshots", "select * from scans", "stored_scores"
+        warehouse, built, "select * from history", "select * from scans", "stored_scores"
     )
     assert rescored.num_rows == 0
     assert rows_of(table) == rows_of(built["scores"])
@@ -286,13 +290,16 @@ def test_a_run_after_a_new_scan_equals_a_full_build(warehouse, built):
     """Stored: a run made before the last scan existed. The next run rescores the previous latest
     scan (no longer the latest) and the new one; the result is the full build's."""
     last = max(SCANS)
-    before = f"where scan_at < timestamp '{last:%Y-%m-%d %H:%M:%S}'"
+    before = f"< timestamp '{last:%Y-%m-%d %H:%M:%S}'"
     earlier, _ = scores_after(
-        warehouse, built, f"select * from snapshots {before}", f"select * from scans {before}"
+        warehouse,
+        built,
+        f"select * from history where valid_from {before}",
+        f"select * from scans where scan_at {before}",
     )
     warehouse.register("earlier_scores", earlier)
     table, rescored = scores_after(
-        warehouse, built, "select * from snapshots", "select * from scans", "earlier_scores"
+        warehouse, built, "select * from history", "select * from scans", "earlier_scores"
     )
     assert sorted(set(rescored.column("scored_at").to_pylist())) == [
         last - timedelta(days=1),
@@ -307,9 +314,9 @@ def test_a_run_rescores_from_the_first_changed_snapshot(warehouse, built):
     changed = SCANS[-10]  # after the first champion (scans before it are not scored)
     user = built["scores"].column("user_id")[0].as_py()
     edited = (
-        f"select * replace (case when user_id = '{user}' and scan_at >= timestamp "
+        f"select * replace (case when user_id = '{user}' and valid_from >= timestamp "
         f"'{changed:%Y-%m-%d %H:%M:%S}' then {FEATURES[1]} + 5 else {FEATURES[1]} end "
-        f"as {FEATURES[1]}) from snapshots"
+        f"as {FEATURES[1]}) from history"
     )
     warehouse.register("stored_scores_2", built["scores"])
     table, rescored = scores_after(
@@ -435,7 +442,7 @@ def test_scores_are_reproducible_from_the_saved_model_file(warehouse, built):
     latest = {r["user_id"]: r for r in scores if r["scored_at"] == scan}
     version = next(iter(latest.values()))["model_version"]
     model = registry.load(built["model_dir"], version)
-    snapshot = warehouse.table("snapshots").filter(f"scan_at = timestamp '{scan}'").order("user_id")
+    snapshot = scan_rows(warehouse, [scan]).order("user_id")
     columns = snapshot.arrow()
     columns = columns.read_all() if hasattr(columns, "read_all") else columns
     x = np.column_stack([columns.column(f).to_numpy() for f in FEATURES])
@@ -510,14 +517,49 @@ def test_no_model_without_enough_matured_weeks(tmp_path):
 # --- the point-in-time SQL, on the generated zone ------------------------------------------------
 
 
+# a scan's snapshot: the periods of the feature history containing it
+SNAPSHOTS = """
+    snapshots as (
+        select history.*, scans.scan_at
+        from intermediate.int_risk_model__feature_history as history
+        inner join intermediate.int_risk_model__scan_times as scans
+            on history.valid_from <= scans.scan_at
+            and scans.scan_at < coalesce(history.valid_until, 'infinity'::timestamp)
+    )
+"""
+
+
+def test_each_user_has_one_snapshot_at_every_scan_from_the_first(generated_warehouse):
+    """The periods of a user tile the scans: no gap, no overlap, up to the last scan."""
+    gaps = query(
+        generated_warehouse,
+        f"""
+        with {SNAPSHOTS},
+        per_user as (
+            select user_id, min(scan_at) as first_scan_at, count(*) as snapshots,
+                count(distinct scan_at) as scans
+            from snapshots group by user_id
+        )
+        select count(*)
+        from per_user
+        where snapshots <> scans or scans <> (
+            select count(*) from intermediate.int_risk_model__scan_times as all_scans
+            where all_scans.scan_at >= per_user.first_scan_at
+        )
+        """,
+    )
+    assert gaps == [(0,)]
+
+
 def test_snapshots_use_only_records_delivered_by_the_scan(generated_warehouse):
     mismatches = query(
         generated_warehouse,
-        """
-        with delivered as (
+        f"""
+        with {SNAPSHOTS},
+        delivered as (
             select snapshots.user_id, snapshots.scan_at, snapshots.payment_attempts,
                 count(attempts.attempt_id) as attempts_delivered
-            from intermediate.int_risk_model__user_snapshots as snapshots
+            from snapshots
             left join staging.stg_payments__payment_attempts as attempts
                 on attempts.user_id = snapshots.user_id
                 and attempts._batch_at <= snapshots.scan_at
@@ -530,7 +572,7 @@ def test_snapshots_use_only_records_delivered_by_the_scan(generated_warehouse):
     assert mismatches == [(0,)]
     late = query(
         generated_warehouse,
-        "select count(*) from intermediate.int_risk_model__user_snapshots where features_known_through > scan_at",
+        f"with {SNAPSHOTS} select count(*) from snapshots where features_known_through > scan_at",
     )
     assert late == [(0,)]
 
@@ -538,9 +580,10 @@ def test_snapshots_use_only_records_delivered_by_the_scan(generated_warehouse):
 def test_known_labels_are_features_only_from_their_delivery(generated_warehouse):
     early = query(
         generated_warehouse,
-        """
+        f"""
+        with {SNAPSHOTS}
         select count(*)
-        from intermediate.int_risk_model__user_snapshots as snapshots
+        from snapshots
         where snapshots.fraud_chargebacks > (
             select count(*) from marts.risk_labels as labels
             where labels.user_id = snapshots.user_id and labels.label_type = 'fraudulent_chargeback'
@@ -549,3 +592,33 @@ def test_known_labels_are_features_only_from_their_delivery(generated_warehouse)
         """,
     )
     assert early == [(0,)]
+
+
+def test_the_training_label_is_the_first_fraud_label_delivered_within_the_window(
+    generated_warehouse,
+):
+    """At every scan: labelled exactly when a fraud label happened and was delivered by the end
+    of the scan's 28-day window, label_known_at the earliest such delivery."""
+    counts = query(
+        generated_warehouse,
+        f"""
+        with {SNAPSHOTS},
+        expected as (
+            select snapshots.user_id, snapshots.scan_at, min(labels.known_at) as label_known_at
+            from snapshots
+            inner join marts.risk_labels as labels
+                on labels.user_id = snapshots.user_id
+                and labels.is_fraud_label
+                and labels.label_at <= snapshots.scan_at + interval 28 days
+                and labels.known_at <= snapshots.scan_at + interval 28 days
+            group by all
+        )
+        select
+            count(*) filter (where snapshots.label_known_at is distinct from expected.label_known_at),
+            count(expected.user_id)
+        from snapshots
+        left join expected using (user_id, scan_at)
+        """,
+    )
+    assert counts[0][0] == 0
+    assert counts[0][1] > 0  # the zone has labelled users at some scans

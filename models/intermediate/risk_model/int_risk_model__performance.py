@@ -41,5 +41,5 @@ def model(dbt, session):
         config=settings(dbt),
         registry=dbt.ref("int_risk_model__registry"),
         scans=dbt.ref("int_risk_model__scan_times"),
-        training=dbt.ref("int_risk_model__training_set"),
+        history=dbt.ref("int_risk_model__feature_history"),
     )

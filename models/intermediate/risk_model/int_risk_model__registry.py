@@ -41,6 +41,5 @@ def model(dbt, session):
     return _risk_model().build(
         config=settings(dbt),
         scans=dbt.ref("int_risk_model__scan_times"),
-        snapshots=dbt.ref("int_risk_model__user_snapshots"),
-        training=dbt.ref("int_risk_model__training_set"),
+        history=dbt.ref("int_risk_model__feature_history"),
     )

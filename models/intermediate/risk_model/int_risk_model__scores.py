@@ -59,7 +59,7 @@ def model(dbt, session):
         config=settings(dbt),
         registry=dbt.ref("int_risk_model__registry"),
         scans=dbt.ref("int_risk_model__scan_times"),
-        snapshots=dbt.ref("int_risk_model__user_snapshots"),
+        history=dbt.ref("int_risk_model__feature_history"),
         previous=previous,
     )
     kept = rescoring.kept_filter()

@@ -26,10 +26,13 @@ select
     crossings.user_id as entity_id,
     crossings.scored_at as condition_met_at,
     round(100 * crossings.score, 1) as score,
-    snapshots.payout_usd + snapshots.topup_usd + snapshots.bonus_usd as money_at_risk_usd,
+    history.payout_usd + history.topup_usd + history.bonus_usd as money_at_risk_usd,
     'learned risk score ' || round(crossings.score, 3) || ' (model ' || crossings.model_version || ')'
     || coalesce(', pushed up by ' || crossings.reasons, '') as reason
 from crossings
-inner join {{ ref('int_risk_model__user_snapshots') }} as snapshots
-    on crossings.user_id = snapshots.user_id and crossings.scored_at = snapshots.scan_at
+inner join {{ ref('int_risk_model__feature_history') }} as history
+    on
+        crossings.user_id = history.user_id
+        and crossings.scored_at >= history.valid_from
+        and crossings.scored_at < coalesce(history.valid_until, 'infinity'::timestamp)
 where crossings.crossing = 1

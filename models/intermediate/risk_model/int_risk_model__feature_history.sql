@@ -1,11 +1,17 @@
-{#- Point-in-time features of every real user at every daily scan of int_risk_model__scan_times.
+{#- Point-in-time features and training label of every real user at every daily scan of
+    int_risk_model__scan_times, stored as periods: one row per user from each scan at which
+    something changed (`valid_from`) up to the next such scan (`valid_until`, null while current).
+    The rows of one scan are the periods that contain it (risk_model.warehouse.PointInTime), so
+    the table grows with activity, not with users x scans.
     A record counts from the first scan at or after both its delivery (`_batch_at`, or the link's
-    or label's `known_at`) and its event time, so a snapshot only holds what a scan at that moment
+    or label's `known_at`) and its event time, so a period only holds what a scan at that moment
     could have read, and replaying the deliveries rebuilds the same rows. Additive measures are
     summed per scan and accumulated; distinct counts count each entity from the scan it was first
     visible; hourly peaks count from the scan at which every record of the hour was delivered.
     `features_known_through` is the latest delivery any feature of the row rests on (tested to be
-    at or before `scan_at`). -#}
+    at or before `valid_from`). The training label of a scan is a fraud label of risk_labels that
+    happened and was delivered by the end of the scan's label window (scan + var
+    risk_model_label_window_days): it holds from the first scan whose window reaches both. -#}
 {%- set cumulative = [
     'payment_attempts', 'declined_attempts', 'succeeded_attempts', 'suspicious_declines',
     'small_attempts', 'topup_usd', 'distinct_cards', 'distinct_card_bins', 'distinct_card_countries',
@@ -153,6 +159,25 @@ known_labels as (
         count(*) filter (where label_type = 'false_positive_case') as false_positive_cases,
         count(*) filter (where label_type = 'account_takeover_report') as takeover_reports
     from {{ ref('risk_labels') }}
+    group by all
+),
+
+-- the training target (not a feature): from the first scan whose label window reaches both the
+-- label and its delivery, the earliest delivery among such labels
+label_steps as (
+    select
+        labels.user_id,
+        greatest(
+            {{ next_scan_at(
+                "greatest(labels.known_at, labels.label_at) - interval '"
+                ~ var('risk_model_label_window_days', 28) ~ " days'", daily
+            ) }},
+            scan_bounds.first_scan_at
+        ) as scan_at,
+        min(labels.known_at) as label_known_at
+    from {{ ref('risk_labels') }} as labels
+    cross join scan_bounds
+    where labels.is_fraud_label
     group by all
 ),
 
@@ -704,9 +729,9 @@ known_increments as (
     group by user_id, scan_at
 ),
 
--- A snapshot only changes at a scan where one of its user's increments lands, so running totals
--- are taken at those change points (and the user's first scan) and then carried forward to every
--- scan until the next change: far fewer rows than every user at every scan.
+-- A user's row only changes at a scan where one of their increments or label steps lands, so
+-- running totals are taken at those change points (and the user's first scan) and hold until the
+-- next change: far fewer rows than every user at every scan.
 change_points as (
     select
         change_keys.user_id,
@@ -721,6 +746,11 @@ change_points as (
             user_id,
             scan_at
         from count_pivot
+        union
+        select
+            user_id,
+            scan_at
+        from label_steps
         union
         select
             users.user_id,
@@ -782,7 +812,8 @@ joined as (
         count_pivot.in_flagged_group,
         attempt_peaks.max_attempts_in_hour,
         failed_login_peaks.max_failed_logins_in_hour,
-        known_increments.known_at as increment_known_at
+        known_increments.known_at as increment_known_at,
+        label_steps.label_known_at as step_label_known_at
     from change_points
     inner join users on change_points.user_id = users.user_id
     left join payment_increments
@@ -805,6 +836,8 @@ joined as (
         on change_points.user_id = failed_login_peaks.user_id and change_points.scan_at = failed_login_peaks.scan_at
     left join known_increments
         on change_points.user_id = known_increments.user_id and change_points.scan_at = known_increments.scan_at
+    left join label_steps
+        on change_points.user_id = label_steps.user_id and change_points.scan_at = label_steps.scan_at
 ),
 
 running_totals as (
@@ -820,37 +853,33 @@ running_totals as (
         {%- for feature in peaks %}
             cast(coalesce(max({{ feature }}) over history, 0) as double) as {{ feature }},
         {%- endfor %}
-        greatest(user_known_at, max(increment_known_at) over history) as features_known_through
+        greatest(user_known_at, max(increment_known_at) over history) as features_known_through,
+        min(step_label_known_at) over history as label_known_at
     from joined
     window history as (partition by user_id order by scan_at rows between unbounded preceding and current row)
 ),
 
--- each change point's totals hold from its scan up to the scan before the next change
-carried_forward as (
+-- a period starts no earlier than the scan from which the user is visible, and no later than the
+-- last scan
+periods as (
     select
         running_totals.*,
-        unnest(generate_series(
-            running_totals.changed_at,
-            coalesce(running_totals.next_change_at - interval 1 day, scan_bounds.last_scan_at),
-            interval 1 day
-        )) as scan_at
+        greatest(running_totals.changed_at, running_totals.user_visible_from) as valid_from
     from running_totals
-    cross join scan_bounds
-),
-
-snapshots as (
-    select
-        user_id,
-        scan_at,
-        user_visible_from,
-        date_diff('hour', created_at, scan_at) / 24.0 as account_age_days,
-        {%- for feature in cumulative + peaks %}
-            {{ feature }},
-        {%- endfor %}
-        features_known_through
-    from carried_forward
 )
 
-select * exclude (user_visible_from)
-from snapshots
-where scan_at >= user_visible_from
+select
+    periods.user_id,
+    periods.valid_from,
+    periods.next_change_at as valid_until,
+    periods.created_at,
+    {%- for feature in cumulative + peaks %}
+        periods.{{ feature }},
+    {%- endfor %}
+    periods.features_known_through,
+    periods.label_known_at
+from periods
+cross join scan_bounds
+where
+    periods.valid_from <= scan_bounds.last_scan_at
+    and (periods.next_change_at is null or periods.valid_from < periods.next_change_at)
