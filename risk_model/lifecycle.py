@@ -206,10 +206,14 @@ def replay(
     model_dir: Path,
     log: Callable[[str], None] = lambda message: None,
     scan_fingerprint: Callable[[datetime], str | None] = lambda scan: None,
+    training_fingerprint: Callable[[list[datetime]], str | None] = lambda scans: None,
 ) -> Lifecycle:
     """Walk the daily scans, retraining and deciding as a live system would have. With
     `scan_fingerprint` (what a scan's snapshot is made of), a champion's drift on a scan it has
-    already been measured on is read back instead of scoring the scan again."""
+    already been measured on is read back instead of scoring the scan again; with
+    `training_fingerprint` (what the labelled rows of some scans are made of), a retraining whose
+    rows, trigger and champion are unchanged reads back its decision (the challenger's version
+    and both models' validation metrics) instead of loading its weeks of rows again."""
     life = Lifecycle()
     champion: TrainedModel | None = None
     last_retrain: datetime | None = None
@@ -233,29 +237,44 @@ def replay(
                 trigger = "drift"
         if trigger is None:
             continue
-        built = challenger_for(
-            scan, rows_for(training_scans(scan, settings)), settings, model_dir, trigger
+        weeks = training_scans(scan, settings)
+        rows_key = training_fingerprint(weeks)
+        champion_version = champion.metadata["version"] if champion is not None else None
+
+        def decide(scan=scan, weeks=weeks, trigger=trigger, champion=champion) -> dict | None:
+            built = challenger_for(scan, rows_for(weeks), settings, model_dir, trigger)
+            if built is None:
+                return None
+            challenger, validation_rows = built
+
+            def evaluate(model):
+                score = prediction_cache.predict(model, validation_rows.x)
+                return metrics.evaluate(validation_rows.y, score, settings.alert_budget)
+
+            return {
+                "version": challenger.metadata["version"],
+                "fingerprint": challenger.metadata["fingerprint"],
+                "challenger": evaluate(challenger),
+                "champion": evaluate(champion) if champion is not None else None,
+            }
+
+        key = (
+            f"retraining:{scan.isoformat()}:{trigger}:{champion_version}:{rows_key}:{settings!r}"
+            if rows_key is not None
+            else None
         )
-        if built is None:
+        folder = prediction_cache.retrainings_folder(model_dir)
+        decision = prediction_cache.remembered_in(folder, key, decide)
+        if decision is None:
             continue
-        challenger, validation_rows = built
+        challenger = registry.load(model_dir, decision["version"], decision["fingerprint"])
+        if challenger is None:  # the model file is gone: train it again
+            decision = decide()
+            challenger = registry.load(model_dir, decision["version"], decision["fingerprint"])
         last_retrain = scan
         version = challenger.metadata["version"]
         life.models[version] = challenger
-        challenger_metrics = metrics.evaluate(
-            validation_rows.y,
-            prediction_cache.predict(challenger, validation_rows.x),
-            settings.alert_budget,
-        )
-        champion_metrics = (
-            metrics.evaluate(
-                validation_rows.y,
-                prediction_cache.predict(champion, validation_rows.x),
-                settings.alert_budget,
-            )
-            if champion is not None
-            else None
-        )
+        challenger_metrics, champion_metrics = decision["challenger"], decision["champion"]
         promoted, reason = should_promote(challenger_metrics, champion_metrics)
         life.entries.append(
             {

@@ -64,7 +64,9 @@ def week_fingerprints(point_in_time: PointInTime, weeks) -> dict:
     closed = point_in_time.closed_windows(weeks)
     return {
         week: f"{rows}:{closed[week]}:{code}"
-        for week, rows in point_in_time.fingerprints(weeks, with_label=True).items()
+        for week, rows in point_in_time.fingerprints(
+            weeks, extra=("label_known_at is not null",)
+        ).items()
     }
 
 

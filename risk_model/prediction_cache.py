@@ -97,7 +97,16 @@ def remembered(model: TrainedModel, key: str | None, compute: Callable[[], objec
     depends on besides the version; None: not kept): for figures derived from a whole scan's
     scores, such as the drift of a scan or a week's metrics, so that an unchanged scan is not even
     read again."""
-    folder = _folder(model)
+    return remembered_in(_folder(model), key, compute)
+
+
+def retrainings_folder(model_dir: Path) -> Path:
+    """Where the registry remembers what each retraining moment decided (see lifecycle.replay)."""
+    return Path(model_dir) / "retrainings" / CACHE_FOLDER
+
+
+def remembered_in(folder: Path | None, key: str | None, compute: Callable[[], object]) -> object:
+    """compute(), kept as JSON in `folder` under `key` (None: not kept)."""
     if folder is None or key is None:
         return compute()
     path = folder / f"{hashlib.blake2b(key.encode(), digest_size=20).hexdigest()}.value.json"

@@ -5,8 +5,8 @@ import math
 import pyarrow as pa
 
 from risk_model import prediction_cache, registry
-from risk_model.lifecycle import replay
-from risk_model.scoring import scan_fingerprints
+from risk_model.lifecycle import Settings, replay, training_scans
+from risk_model.scoring import code_version, scan_fingerprints
 from risk_model.warehouse import (
     PointInTime,
     as_json,
@@ -116,6 +116,16 @@ def rows_of(life, settings, model_dir) -> dict:
     return columns
 
 
+def training_fingerprints(point_in_time: PointInTime, calendar, settings: Settings):
+    """A function giving what the labelled rows of some weekly scans are made of, as far as a
+    retraining reads them (users, features, labels and their delivery times), and the code: one
+    pass over the history for every week any scan of the calendar could train on."""
+    weeks = sorted({week for scan in calendar for week in training_scans(scan, settings)})
+    rows = point_in_time.fingerprints(weeks, extra=("label_known_at", "features_known_through"))
+    code = code_version()
+    return lambda scans: ";".join(rows[week] for week in scans) + f":{code}"
+
+
 def build(config, scans, history) -> pa.Table:
     settings = settings_from(config)
     model_dir = model_dir_from(config)
@@ -132,6 +142,7 @@ def build(config, scans, history) -> pa.Table:
         settings,
         model_dir,
         scan_fingerprint=fingerprints.get,
+        training_fingerprint=training_fingerprints(point_in_time, calendar, settings),
     )
     columns = rows_of(life, settings, model_dir)
     registry.write_registry(

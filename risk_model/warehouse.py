@@ -114,14 +114,13 @@ class PointInTime:
             for scan in scans
         }
 
-    def fingerprints(self, scans, with_label: bool = False) -> dict:
+    def fingerprints(self, scans, extra: tuple[str, ...] = ()) -> dict:
         """Per scan, the count and sum of the hashes of its rows (user, signup, features, and the
-        label if asked): a sum over the periods containing the scan, taken as a running sum of
-        periods opening minus periods closing, so it costs one pass over the periods rather than
-        one per scan."""
+        `extra` columns or expressions of the history): a sum over the periods containing the
+        scan, taken as a running sum of periods opening minus periods closing, so it costs one
+        pass over the periods rather than one per scan."""
         hashed = ["user_id", "created_at", *(f for f in FEATURES if f != "account_age_days")]
-        if with_label:
-            hashed.append("label_known_at is not null")
+        hashed.extend(extra)
         row_hash = f"hash({', '.join(hashed)})::hugeint"
         scan_list = sql_timestamps(scans) if len(scans) else "null"
         columns = arrays(

@@ -7,6 +7,7 @@ the point-in-time SQL on the generated zone the suite builds anyway."""
 
 import json
 import os
+import shutil
 from datetime import datetime, timedelta
 
 import duckdb
@@ -16,6 +17,7 @@ import pytest
 from conftest import query
 
 from risk_model import (
+    lifecycle,
     metrics,
     monitoring,
     prediction_cache,
@@ -235,6 +237,42 @@ def test_a_rebuild_reads_scores_back_instead_of_predicting_again(warehouse, buil
     again = build_all(warehouse, built["model_dir"])
     for name in ("registry", "scores", "performance"):
         assert again[name].equals(built[name]), name
+
+
+def test_a_rebuild_reads_each_retraining_decision_back(warehouse, built, monkeypatch):
+    """Same rows, same champions: every retraining's decision is read back, without loading its
+    weeks of rows again, and the registry is identical."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("retraining decided again")
+
+    monkeypatch.setattr(lifecycle, "challenger_for", refuse)
+    again = build_all(warehouse, built["model_dir"])
+    assert again["registry"].equals(built["registry"])
+
+
+def test_a_changed_training_week_is_decided_again(warehouse, built, tmp_path):
+    """A label delivered for a user of one early week: the retrainings that train on that week
+    decide again, and the registry equals a build from an empty model folder."""
+    # a copy of the built model folder, with its remembered decisions (the fixture's stays as is)
+    model_dir = shutil.copytree(built["model_dir"], tmp_path / "remembered")
+    config = {"model_dir": str(model_dir), "seed": 7, "reason_floor": 0.05}
+    week = datetime(2026, 1, 19, 2)  # a Monday early in the scans
+    user = warehouse.sql(
+        f"select user_id from history where valid_from = timestamp '{week}' "
+        "and label_known_at is null order by user_id limit 1"
+    ).fetchone()[0]
+    edited = warehouse.sql(
+        f"select * replace (case when user_id = '{user}' and valid_from = timestamp '{week}' "
+        f"then timestamp '{week + timedelta(days=2)}' else label_known_at end as label_known_at) "
+        "from history"
+    )
+    remembered = registry_model.build(config, warehouse.table("scans"), edited)
+    fresh = registry_model.build(
+        {**config, "model_dir": str(tmp_path / "fresh")}, warehouse.table("scans"), edited
+    )
+    assert remembered.equals(fresh)
+    assert not remembered.equals(built["registry"])
 
 
 def cached_models(built):
