@@ -119,10 +119,12 @@ class PointInTime:
         `extra` columns or expressions of the history): a sum over the periods containing the
         scan, taken as a running sum of periods opening minus periods closing, so it costs one
         pass over the periods rather than one per scan."""
+        if not len(scans):
+            return {}
         hashed = ["user_id", "created_at", *(f for f in FEATURES if f != "account_age_days")]
         hashed.extend(extra)
         row_hash = f"hash({', '.join(hashed)})::hugeint"
-        scan_list = sql_timestamps(scans) if len(scans) else "null"
+        scan_list = sql_timestamps(scans)
         columns = arrays(
             self.history.query(
                 "periods",
@@ -157,7 +159,6 @@ class PointInTime:
             for scan, users, total in zip(
                 columns["scan_at"], columns["users"], columns["hash_sum"], strict=True
             )
-            if scan is not None
         }
 
 

@@ -542,6 +542,16 @@ def test_psi_is_zero_on_the_reference_and_grows_with_a_shift():
     assert metrics.psi(shares, reference * 3, edges) > 0.25
 
 
+def test_a_zone_without_scans_gives_empty_tables(warehouse, tmp_path):
+    """Too little data for a single scan (a small fixture zone): empty tables, no error."""
+    empty = duckdb.connect()
+    for name in ("scans", "history"):
+        rows = warehouse.table(name).limit(0).arrow()
+        empty.register(name, rows.read_all() if hasattr(rows, "read_all") else rows)
+    tables = build_all(empty, tmp_path)
+    assert [tables[name].num_rows for name in ("registry", "scores", "performance")] == [0, 0, 0]
+
+
 def test_no_model_without_enough_matured_weeks(tmp_path):
     rows = Rows(
         *(np.array([], dtype=t) for t in (str, "datetime64[us]")),
