@@ -54,6 +54,10 @@ FEATURES = (
     "in_flagged_group",
 )
 
+# The features stored in int_risk_model__feature_history; account_age_days depends on the scan
+# and is computed when a scan is read (risk_model.warehouse.PointInTime).
+STORED_FEATURES = tuple(f for f in FEATURES if f != "account_age_days")
+
 # What a reason code says, per feature (the feature pushed the score up).
 DESCRIPTIONS = {
     "account_age_days": "account age",

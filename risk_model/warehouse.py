@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from risk_model.features import FEATURES
+from risk_model.features import FEATURES, STORED_FEATURES
 from risk_model.lifecycle import Rows, Settings
 
 
@@ -80,7 +80,7 @@ class PointInTime:
         closed = self.closed_windows(scans)
         scan_list = sql_timestamps(scans) if len(scans) else "null"
         closed_list = ", ".join("true" if closed[scan] else "false" for scan in scans) or "null"
-        columns = ", ".join(f"periods.{f}" for f in FEATURES if f != "account_age_days")
+        columns = ", ".join(f"periods.{f}" for f in STORED_FEATURES)
         return self.history.query(
             "periods",
             f"""
@@ -121,7 +121,7 @@ class PointInTime:
         pass over the periods rather than one per scan."""
         if not len(scans):
             return {}
-        hashed = ["user_id", "created_at", *(f for f in FEATURES if f != "account_age_days")]
+        hashed = ["user_id", "created_at", *STORED_FEATURES]
         hashed.extend(extra)
         row_hash = f"hash({', '.join(hashed)})::hugeint"
         scan_list = sql_timestamps(scans)

@@ -27,7 +27,7 @@ from risk_model import (
     scoring,
     training,
 )
-from risk_model.features import FEATURES
+from risk_model.features import FEATURES, STORED_FEATURES
 from risk_model.lifecycle import Rows, Settings, challenger_for, should_promote, training_scans
 from risk_model.training import LeakageError, check_no_leakage, train
 from risk_model.warehouse import PointInTime
@@ -69,7 +69,7 @@ def synthetic_warehouse(seed: int = 3, users: int = 700) -> duckdb.DuckDBPyConne
             "valid_from": scan_at,
             "valid_until": scan_at + np.timedelta64(1, "D"),
             "created_at": signup[user],
-            **{name: values[:, i] for i, name in enumerate(FEATURES) if i > 0},
+            **{name: values[:, FEATURES.index(name)] for name in STORED_FEATURES},
             "features_known_through": scan_at - np.timedelta64(1, "h"),
             "label_known_at": pa.array(
                 np.where(labelled, label_known, np.datetime64("NaT")), mask=~labelled
