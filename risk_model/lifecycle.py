@@ -26,10 +26,12 @@ from risk_model.features import FEATURES
 from risk_model.training import (
     CALIBRATION,
     HYPERPARAMETERS,
+    MAX_FIT_NEGATIVES,
     TrainedModel,
     check_no_leakage,
     fingerprint,
     library_versions,
+    row_uniforms,
     train,
 )
 
@@ -148,20 +150,23 @@ def challenger_for(
         moment,
     )
     week_codes = np.searchsorted(fit_weeks, train_rows.scan_at)
+    uniforms = row_uniforms(train_rows.user_id, train_rows.scan_at)
     extra = {
         "features": FEATURES,
         "hyperparameters": HYPERPARAMETERS,
         "calibration": CALIBRATION,
+        "max_fit_negatives": MAX_FIT_NEGATIVES,
         "seed": settings.seed,
         "libraries": library_versions(),
     }
-    key = fingerprint(train_rows.x, train_rows.y.astype(np.int8), week_codes, extra=extra)
+    key = fingerprint(train_rows.x, train_rows.y.astype(np.int8), week_codes, uniforms, extra=extra)
     version = f"rm-{moment:%Y%m%d}-{key[:8]}"
     model = registry.load(model_dir, version, key)
     if model is None:
-        model = train(train_rows.x, train_rows.y, week_codes, FEATURES, settings.seed)
+        model = train(train_rows.x, train_rows.y, week_codes, FEATURES, settings.seed, uniforms)
         validation_scores = model.predict(validation_rows.x)
         model.metadata = {
+            **model.metadata,
             "version": version,
             "fingerprint": key,
             "trained_at": moment.isoformat(),

@@ -1,7 +1,13 @@
 """Training a challenger: a gradient-boosted tree ensemble (scikit-learn's
 HistGradientBoostingClassifier) on the earlier training weeks, Platt-calibrated on the latest
 training week, so that its probabilities are honest out of time. Deterministic for a seed: no
-early-stopping split, no subsampling, rows in a fixed order."""
+early-stopping split, rows in a fixed order.
+
+Fraud is rare, so the fit weeks are mostly good users at every weekly scan: above
+`MAX_FIT_NEGATIVES` of them, the fit keeps every fraud row and a share of the others chosen by a
+hash of (user, scan), weighted back by the inverse share (negative downsampling: the fit's cost
+stops growing with the user base, the weighted loss is the full loss in expectation, and the
+calibration week is never sampled)."""
 
 import hashlib
 import json
@@ -32,6 +38,40 @@ THREADS = 1
 # same for any thread count (checked in tests/test_risk_model.py), and scoring every user at every
 # scan is the risk model's largest cost.
 PREDICT_THREADS = os.cpu_count() or 1
+
+
+# Negatives the fit keeps at most (about 200k rows: the fit then costs a few seconds at any scale).
+MAX_FIT_NEGATIVES = 200_000
+
+
+def row_uniforms(user_id: np.ndarray, scan_at: np.ndarray) -> np.ndarray:
+    """A number in [0, 1) per row, a fixed function of (user id, scan): FNV-1a over the id's UTF-8
+    bytes and the scan's microseconds, then a 64-bit finaliser (splitmix64) to spread the bits."""
+    ids = np.char.encode(np.asarray(user_id).astype(str), "utf-8")
+    width = ids.dtype.itemsize
+    octets = np.frombuffer(ids.tobytes(), dtype=np.uint8).reshape(len(ids), width)
+    key = np.full(len(ids), 0xCBF29CE484222325, dtype=np.uint64)
+    prime = np.uint64(0x100000001B3)
+    with np.errstate(over="ignore"):
+        for column in range(width):  # ids are zero-padded to the widest: padding hashes as 0
+            key = (key ^ octets[:, column].astype(np.uint64)) * prime
+        key ^= np.asarray(scan_at, dtype="datetime64[us]").astype(np.int64).view(np.uint64)
+        key = (key ^ (key >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        key = (key ^ (key >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        key ^= key >> np.uint64(31)
+    return (key >> np.uint64(11)).astype(np.float64) / float(2**53)
+
+
+def negative_sample(
+    uniforms: np.ndarray, y: np.ndarray, fit_rows: np.ndarray, max_negatives: int
+) -> tuple[np.ndarray, float]:
+    """The fit rows to keep (every positive, negatives below the rate) and the negatives' rate."""
+    y = np.asarray(y, dtype=bool)
+    negatives = int((fit_rows & ~y).sum())
+    if negatives <= max_negatives:
+        return fit_rows, 1.0
+    rate = max_negatives / negatives
+    return fit_rows & (y | (uniforms < rate)), rate
 
 
 class LeakageError(ValueError):
@@ -111,8 +151,11 @@ def train(
     week: np.ndarray,
     features: tuple,
     seed: int,
+    uniforms: np.ndarray | None = None,
+    max_fit_negatives: int = MAX_FIT_NEGATIVES,
 ) -> TrainedModel:
-    """Fit on every week but the last, calibrate on the last. Rows must come in a fixed order."""
+    """Fit on every week but the last, calibrate on the last. Rows must come in a fixed order;
+    `uniforms` (row_uniforms of the rows) choose the negatives a large fit keeps."""
     weeks = np.unique(week)
     if weeks.size < 2:
         raise ValueError("training needs at least two scan weeks (fit, then calibrate)")
@@ -122,13 +165,18 @@ def train(
     for name, rows in (("fit", fit_rows), ("calibration", calibration_rows)):
         if len(np.unique(y[rows])) < 2:
             raise ValueError(f"the {name} weeks need both fraud and non-fraud rows")
+    kept, rate = fit_rows, 1.0
+    if uniforms is not None:
+        kept, rate = negative_sample(uniforms, y, fit_rows, max_fit_negatives)
+    weights = None if rate == 1.0 else np.where(y[kept] == 1, 1.0, 1.0 / rate)
     with threadpool_limits(limits=THREADS):
         booster = HistGradientBoostingClassifier(random_state=seed, **HYPERPARAMETERS)
-        booster.fit(x[fit_rows], y[fit_rows])
+        booster.fit(x[kept], y[kept], sample_weight=weights)
         calibrated = CalibratedClassifierCV(FrozenEstimator(booster), method=CALIBRATION)
         calibrated.fit(x[calibration_rows], y[calibration_rows])
     return TrainedModel(
         calibrated=calibrated,
         features=tuple(features),
         reference=np.median(x[fit_rows], axis=0),
+        metadata={"fit_rows": int(kept.sum()), "fit_negative_rate": rate},
     )

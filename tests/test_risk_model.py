@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from conftest import query
+from sklearn.metrics import roc_auc_score
 
 from risk_model import (
     lifecycle,
@@ -29,7 +30,13 @@ from risk_model import (
 )
 from risk_model.features import FEATURES, STORED_FEATURES
 from risk_model.lifecycle import Rows, Settings, challenger_for, should_promote, training_scans
-from risk_model.training import LeakageError, check_no_leakage, train
+from risk_model.training import (
+    LeakageError,
+    check_no_leakage,
+    negative_sample,
+    row_uniforms,
+    train,
+)
 from risk_model.warehouse import PointInTime
 
 FIRST_SCAN = datetime(2026, 1, 6, 2)  # a Tuesday; the weekly scans are Mondays
@@ -207,6 +214,70 @@ def test_training_is_deterministic_for_a_seed():
     first = train(x, y, week, features, seed=7)
     second = train(x, y, week, features, seed=7)
     assert np.array_equal(first.predict(x), second.predict(x))
+
+
+# --- negative downsampling of large fits --------------------------------------------------------
+
+
+def test_row_uniforms_are_a_function_of_user_and_scan_alone():
+    users = np.array([f"u{i}" for i in range(50_000)])
+    scans = np.repeat(
+        np.array(["2026-03-02T02:00", "2026-03-09T02:00"], dtype="datetime64[us]"), 25_000
+    )
+    values = row_uniforms(users, scans)
+    order = np.random.default_rng(3).permutation(len(users))
+    assert np.array_equal(row_uniforms(users[order], scans[order]), values[order])
+    assert values.min() >= 0 and values.max() < 1
+    # spread evenly: every tenth of [0, 1) holds 10% +- 0.5% of the rows (binomial sd 0.13%)
+    shares = np.histogram(values, bins=10, range=(0, 1))[0] / len(values)
+    assert np.abs(shares - 0.1).max() < 0.005
+    # the same user at another scan draws again (not one fate per user)
+    again = row_uniforms(users, scans + np.timedelta64(7, "D"))
+    assert abs(np.corrcoef(values, again)[0, 1]) < 0.02
+
+
+def test_negative_sample_keeps_every_positive_and_about_the_cap_of_negatives():
+    rng = np.random.default_rng(5)
+    uniforms = rng.random(100_000)
+    y = rng.random(100_000) < 0.02
+    fit_rows = np.arange(100_000) < 80_000  # the last 20k rows are the calibration week
+    kept, rate = negative_sample(uniforms, y, fit_rows, max_negatives=10_000)
+    negatives = int((fit_rows & ~y).sum())
+    assert rate == pytest.approx(10_000 / negatives)
+    assert kept[fit_rows & y].all() and not kept[~fit_rows].any()
+    assert abs(int((kept & ~y).sum()) - 10_000) < 400  # binomial sd about 95
+    everything, full_rate = negative_sample(uniforms, y, fit_rows, max_negatives=negatives)
+    assert full_rate == 1.0 and np.array_equal(everything, fit_rows)
+
+
+def test_a_downsampled_fit_still_ranks_and_stays_calibrated():
+    rng = np.random.default_rng(11)
+    n = 60_000
+    x = rng.exponential(1.0, (n, 4))
+    y = x[:, 0] + 0.5 * x[:, 1] + rng.normal(0, 0.5, n) > 4.0  # a few percent positives
+    week = np.repeat([0, 1, 2], n // 3)
+    users = np.array([f"u{i % (n // 3)}" for i in range(n)])
+    scans = np.datetime64("2026-03-02T02:00", "us") + week * np.timedelta64(7, "D")
+    features = tuple(f"f{i}" for i in range(4))
+    full = train(x, y, week, features, seed=7)
+    sampled = train(
+        x, y, week, features, seed=7, uniforms=row_uniforms(users, scans), max_fit_negatives=3_000
+    )
+    fit = week < 2
+    assert sampled.metadata["fit_negative_rate"] < 0.2
+    assert sampled.metadata["fit_rows"] == int(y[fit].sum()) + int(
+        (fit & ~y & (row_uniforms(users, scans) < sampled.metadata["fit_negative_rate"])).sum()
+    )
+    assert full.metadata["fit_negative_rate"] == 1.0
+    # fresh rows from the same process: the sampled model ranks nearly as well, and its
+    # probabilities still average to the fraud rate (calibrated on the unsampled last week)
+    x_new = rng.exponential(1.0, (40_000, 4))
+    y_new = x_new[:, 0] + 0.5 * x_new[:, 1] + rng.normal(0, 0.5, 40_000) > 4.0
+    assert (
+        roc_auc_score(y_new, sampled.predict(x_new))
+        > roc_auc_score(y_new, full.predict(x_new)) - 0.01
+    )
+    assert sampled.predict(x_new).mean() == pytest.approx(y_new.mean(), rel=0.15)
 
 
 def test_rebuilding_gives_the_same_registry_scores_and_performance(warehouse, built, tmp_path):

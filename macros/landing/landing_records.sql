@@ -24,6 +24,12 @@
     {{ return(adapter.dispatch('landing_parquet_records', 'marketplace_warehouse')(relation, columns)) }}
 {%- endmacro %}
 
+{#- Whether a line holds more than blanks (`trim(line) <> ''`). trim copies the whole line, so a
+    line starting with a printable ASCII character (which trim never removes) skips it. -#}
+{% macro has_text(line) -%}
+    (ascii({{ line }}) between 33 and 126 or trim({{ line }}) <> '')
+{%- endmacro %}
+
 {#- The delivery hour is the file's stem; its records are known from the end of that hour. -#}
 {% macro landing_batch_columns(file_column) -%}
     regexp_extract({{ file_column }}, '([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2})\.[A-Za-z]+$', 1) as _batch,
@@ -85,7 +91,7 @@ data_lines as (
         regexp_extract_all(',' || file_lines._raw_record, '{{ field_pattern }}', 1) as record_fields
     from file_lines
     inner join file_headers on file_lines._file = file_headers._file
-    where file_lines._line_number > 1 and trim(file_lines._raw_record) <> ''
+    where file_lines._line_number > 1 and {{ has_text('file_lines._raw_record') }}
 )
 
 select
@@ -113,12 +119,21 @@ with landed_files as (
     from {{ landing_files(relation) }}
 ),
 
+split_lines as (
+    select
+        _file,
+        unnest(file_lines) as line,
+        generate_subscripts(file_lines, 1) as _line_number
+    from landed_files
+),
+
+{#- rtrim copies every line; only CRLF lines need it. -#}
 file_lines as (
     select
         _file,
-        rtrim(unnest(file_lines), chr(13)) as _raw_record,
-        generate_subscripts(file_lines, 1) as _line_number
-    from landed_files
+        _line_number,
+        case when ends_with(line, chr(13)) then rtrim(line, chr(13)) else line end as _raw_record
+    from split_lines
 ),
 
 data_lines as (
@@ -128,7 +143,7 @@ data_lines as (
         _raw_record,
         case when json_valid(_raw_record) then json_type(_raw_record) = 'OBJECT' else false end as is_json_object
     from file_lines
-    where trim(_raw_record) <> ''
+    where {{ has_text('_raw_record') }}
 ),
 
 extracted as (
