@@ -53,8 +53,9 @@ def row_uniforms(user_id: np.ndarray, scan_at: np.ndarray) -> np.ndarray:
     key = np.full(len(ids), 0xCBF29CE484222325, dtype=np.uint64)
     prime = np.uint64(0x100000001B3)
     with np.errstate(over="ignore"):
-        for column in range(width):  # ids are zero-padded to the widest: padding hashes as 0
-            key = (key ^ octets[:, column].astype(np.uint64)) * prime
+        for column in range(width):  # ids are zero-padded to the widest: padding is skipped
+            octet = octets[:, column].astype(np.uint64)
+            key = np.where(octet != 0, (key ^ octet) * prime, key)
         key ^= np.asarray(scan_at, dtype="datetime64[us]").astype(np.int64).view(np.uint64)
         key = (key ^ (key >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         key = (key ^ (key >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
