@@ -11,6 +11,60 @@
     min(_batch_at) over (partition by {{ key_columns | join(', ') }})
 {%- endmacro %}
 
+{#- The records of `relation` that satisfy `where`, one per key: the version `order_by` ranks first,
+    with `_first_batch_at` (the key's first delivery) and `_version_rank` (always 1), as
+    version_rank and first_delivered_at would give. For facts whose keys are mostly delivered once
+    (events, touches, attempts): only the keys seen more than once are ranked, where a window over
+    every record sorts the whole table (stg_events__app_events at 200k users: 17.5 s -> 14.9 s,
+    same rows). A CDC table, where most keys have several versions, gains nothing from the split:
+    it ranks every record with the two macros above. Joins rather than QUALIFY or EXISTS, so the
+    SQL runs on Spark as well. -#}
+{% macro first_ranked_versions(relation, key_columns, order_by, where='true') -%}
+    with candidates as (
+        select * from {{ relation }}
+        where {{ where }}
+    ),
+
+    repeated_keys as (
+        select
+            {%- for key in key_columns %}
+                {{ key }} as _repeated_key_{{ loop.index }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from candidates
+        group by {{ key_columns | join(', ') }}
+        having count(*) > 1
+    ),
+
+    ranked_repeats as (
+        select
+            candidates.*,
+            {{ first_delivered_at(key_columns) }} as _first_batch_at,
+            {{ version_rank(key_columns, order_by) }} as _version_rank
+        from candidates
+        inner join repeated_keys
+            on
+            {%- for key in key_columns %}
+                {{ 'and ' if not loop.first }}candidates.{{ key }} = repeated_keys._repeated_key_{{ loop.index }}
+            {%- endfor %}
+    )
+
+    select
+        candidates.*,
+        candidates._batch_at as _first_batch_at,
+        cast(1 as bigint) as _version_rank
+    from candidates
+    left join repeated_keys
+        on
+        {%- for key in key_columns %}
+            {{ 'and ' if not loop.first }}candidates.{{ key }} = repeated_keys._repeated_key_{{ loop.index }}
+        {%- endfor %}
+    where repeated_keys._repeated_key_1 is null
+    union all
+    select ranked_repeats.*
+    from ranked_repeats
+    where ranked_repeats._version_rank = 1
+{%- endmacro %}
+
 {#- Latest delivery wins; ties inside one delivery go to the later line. -#}
 {% macro latest_delivery_first() -%}
     _batch desc, _record_number desc

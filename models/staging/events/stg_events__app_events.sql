@@ -9,13 +9,11 @@
 
 -- At-least-once delivery: an event that arrives again is kept once, as first delivered.
 with base as (
-    select
-        *,
-        {{ first_delivered_at(['parsed_event_id']) }} as _first_batch_at
-    from {{ ref('base_events__app_events') }}
-    where _reject_reason is null
-    {{ only_keys_with_new_deliveries(ref('base_events__app_events'), 'parsed_event_id') }}
-    qualify {{ version_rank(['parsed_event_id'], first_delivery_first()) }} = 1
+    {{ first_ranked_versions(
+        ref('base_events__app_events'), ['parsed_event_id'], first_delivery_first(),
+        where='_reject_reason is null '
+        ~ only_keys_with_new_deliveries(ref('base_events__app_events'), 'parsed_event_id')
+    ) }}
 )
 
 select

@@ -10,13 +10,11 @@
 -- utm_source is kept as delivered and in a normalised form (lower case, runs of anything but
 -- letters and digits folded to "_") that the channel mapping seed matches on.
 with base as (
-    select
-        *,
-        {{ first_delivered_at(['parsed_touch_id']) }} as _first_batch_at
-    from {{ ref('base_marketing__touchpoints') }}
-    where _reject_reason is null
-    {{ only_keys_with_new_deliveries(ref('base_marketing__touchpoints'), 'parsed_touch_id') }}
-    qualify {{ version_rank(['parsed_touch_id'], first_delivery_first()) }} = 1
+    {{ first_ranked_versions(
+        ref('base_marketing__touchpoints'), ['parsed_touch_id'], first_delivery_first(),
+        where='_reject_reason is null '
+        ~ only_keys_with_new_deliveries(ref('base_marketing__touchpoints'), 'parsed_touch_id')
+    ) }}
 )
 
 select

@@ -1,18 +1,10 @@
 -- Exact re-deliveries are kept once, as first delivered. Amounts in major units by the currency's
 -- exponent, and in USD at the rate of the attempt's UTC day (or the latest earlier one).
--- the rank is a column filtered outside (Spark has no QUALIFY)
-with ranked as (
-    select
-        *,
-        {{ first_delivered_at(['parsed_attempt_id']) }} as _first_batch_at,
-        {{ version_rank(['parsed_attempt_id'], first_delivery_first()) }} as _version_rank
-    from {{ ref('base_payments__payment_attempts') }}
-    where _reject_reason is null
-),
-
-base as (
-    select * from ranked
-    where _version_rank = 1
+with base as (
+    {{ first_ranked_versions(
+        ref('base_payments__payment_attempts'), ['parsed_attempt_id'], first_delivery_first(),
+        where='_reject_reason is null'
+    ) }}
 ),
 
 converted as (
