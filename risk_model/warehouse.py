@@ -186,14 +186,121 @@ def feature_matrix(columns: dict) -> np.ndarray:
     return np.column_stack([np.asarray(columns[f], dtype=np.float64) for f in FEATURES])
 
 
-def snapshot_loader(point_in_time: PointInTime):
+def account_age_days(created_at: np.ndarray, scan) -> np.ndarray:
+    """PointInTime.at's `date_diff('hour', created_at, scan) / 24.0`: whole hour boundaries
+    crossed between signup and the scan, in days (the same doubles: an integer over 24.0)."""
+    signup = np.asarray(created_at, dtype="datetime64[us]")
+    hours = (np.datetime64(scan, "h") - signup.astype("datetime64[h]")).astype(np.int64)
+    return np.where(np.isnat(signup), np.nan, hours / 24.0)  # no signup time: null, as in SQL
+
+
+class SnapshotLoader:
+    """(user ids, feature matrix) of one scan, users in id order: PointInTime.at([scan]).
+
+    The registry and the scores read every daily scan in order, and from one scan to the next
+    only the users whose period changed get a new row (a user's periods tile every scan from the
+    first, tested): so a scan after the one read last is that one with the periods starting in
+    between put in and every account age moved on, where reading each scan whole took the whole
+    history each time. Any other scan, or a user count unlike the history's, is read whole."""
+
+    def __init__(self, point_in_time: PointInTime):
+        self.point_in_time = point_in_time
+        self.scan = self.users = self.created_at = self.x = None  # the scan held
+        self.age_column = FEATURES.index("account_age_days")
+        self.stored_columns = [FEATURES.index(f) for f in STORED_FEATURES]
+        self.counts, self.change_points = {}, None  # users per scan, for the check
+
+    def __call__(self, scan):
+        if self.scan is None or scan < self.scan or not self._advance(scan):
+            self._read(scan)
+        return self.users, self.x
+
+    def _periods(self, where: str) -> tuple:
+        stored = ", ".join(STORED_FEATURES)
+        # ordered in the query: DuckDB then also hands the rows over faster than unordered
+        columns = arrays(
+            self.point_in_time.history.query(
+                "periods",
+                f"select user_id, created_at, {stored} from periods where {where} order by user_id",
+            )
+        )
+        users = np.asarray(columns["user_id"]).astype(str)
+        x = np.empty((len(users), len(FEATURES)))
+        for index, feature in zip(self.stored_columns, STORED_FEATURES, strict=True):
+            x[:, index] = columns[feature]
+        return users, timestamps(columns["created_at"]), x
+
+    def _hold(self, scan, users, created_at, x) -> None:
+        x[:, self.age_column] = account_age_days(created_at, scan)
+        self.scan, self.users, self.created_at, self.x = scan, users, created_at, x
+
+    def _read(self, scan) -> None:
+        at = sql_timestamps([scan])
+        self._hold(
+            scan,
+            *self._periods(
+                f"valid_from <= {at} and {at} < coalesce(valid_until, 'infinity'::timestamp)"
+            ),
+        )
+
+    def _users_at(self, scan) -> int | None:
+        """Users in the history's rows of `scan` (a running count of periods opening and
+        closing, taken once for every scan)."""
+        if not self.counts:
+            counted = arrays(
+                self.point_in_time.history.query(
+                    "periods",
+                    """
+                    with changes as (
+                        select valid_from as changed_at, 1 as users from periods
+                        union all
+                        select valid_until, -1 from periods where valid_until is not null
+                    )
+                    select changed_at, sum(sum(users)) over (order by changed_at) as users
+                    from changes
+                    group by changed_at
+                    """,
+                )
+            )
+            self.counts = {
+                to_datetime(at): int(users)
+                for at, users in zip(counted["changed_at"], counted["users"], strict=True)
+            }
+            self.change_points = timestamps(counted["changed_at"])
+        # the count holds from the latest change at or before the scan
+        index = np.searchsorted(self.change_points, np.datetime64(scan, "us"), side="right") - 1
+        return self.counts[to_datetime(self.change_points[index])] if index >= 0 else 0
+
+    def _advance(self, scan) -> bool:
+        """Move the held scan on to `scan`; False when that would not give the scan's rows."""
+        held, at = sql_timestamps([self.scan]), sql_timestamps([scan])
+        users, created_at, x = self._periods(
+            f"valid_from > {held} and valid_from <= {at} "
+            f"and {at} < coalesce(valid_until, 'infinity'::timestamp)"
+        )
+        position = np.searchsorted(self.users, users)
+        known = position < len(self.users)
+        known[known] = self.users[position[known]] == users[known]
+        new = ~known
+        if len(self.users) + int(new.sum()) != self._users_at(scan):
+            return False
+        # a new array every scan: the caller may still hold the previous one
+        merged_x = np.insert(self.x, position[new], x[new], axis=0)
+        merged_created = np.insert(self.created_at, position[new], created_at[new])
+        merged_users = np.insert(
+            self.users.astype(np.result_type(self.users, users)), position[new], users[new]
+        )
+        # where the changed users now sit: each earlier insertion shifts a row down by one
+        moved = position[known] + np.searchsorted(position[new], position[known], side="right")
+        merged_x[moved] = x[known]
+        merged_created[moved] = created_at[known]
+        self._hold(scan, merged_users, merged_created, merged_x)
+        return True
+
+
+def snapshot_loader(point_in_time: PointInTime) -> SnapshotLoader:
     """A function giving (user ids, feature matrix) of one scan, users in id order."""
-
-    def snapshot(scan):
-        columns = arrays(point_in_time.at([scan]).order("user_id"))
-        return np.asarray(columns["user_id"]).astype(str), feature_matrix(columns)
-
-    return snapshot
+    return SnapshotLoader(point_in_time)
 
 
 def scan_calendar(scan_relation) -> tuple[list[datetime], set[datetime]]:

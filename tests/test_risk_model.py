@@ -37,7 +37,13 @@ from risk_model.training import (
     row_uniforms,
     train,
 )
-from risk_model.warehouse import PointInTime
+from risk_model.warehouse import (
+    PointInTime,
+    arrays,
+    feature_matrix,
+    scan_calendar,
+    snapshot_loader,
+)
 
 FIRST_SCAN = datetime(2026, 1, 6, 2)  # a Tuesday; the weekly scans are Mondays
 SCANS = [FIRST_SCAN + timedelta(days=d) for d in range(77)]
@@ -741,3 +747,26 @@ def test_the_training_label_is_the_first_fraud_label_delivered_within_the_window
     )
     assert counts[0][0] == 0
     assert counts[0][1] > 0  # the zone has labelled users at some scans
+
+
+def test_snapshots_read_scan_after_scan_equal_each_scan_read_whole(generated_warehouse):
+    """The registry and the scores read scans in order, each as the previous one plus the periods
+    starting in between (warehouse.SnapshotLoader): every scan must equal its whole read
+    (PointInTime.at), users, features and account ages, and so must a scan read out of order."""
+    with duckdb.connect(str(generated_warehouse), read_only=True) as connection:
+        history = connection.table("intermediate.int_risk_model__feature_history")
+        scan_relation = connection.table("intermediate.int_risk_model__scan_times")
+        point_in_time = PointInTime.of(history, scan_relation, Settings())
+        calendar, _ = scan_calendar(scan_relation)
+        loader = snapshot_loader(point_in_time)
+        whole_reads = []
+        read_whole = loader._read
+        loader._read = lambda scan: (whole_reads.append(scan), read_whole(scan))
+        for scan in [*calendar, calendar[len(calendar) // 2], calendar[-1]]:
+            users, x = loader(scan)
+            whole = arrays(point_in_time.at([scan]).order("user_id"))
+            assert np.array_equal(users, np.asarray(whole["user_id"]).astype(str)), scan
+            assert np.array_equal(x, feature_matrix(whole), equal_nan=True), scan
+    assert len(calendar) > 5
+    # read whole: the first scan and the one out of order; every other scan stepped on
+    assert whole_reads == [calendar[0], calendar[len(calendar) // 2]]
