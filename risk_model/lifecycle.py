@@ -197,8 +197,7 @@ def challenger_for(
     return model, validation_rows
 
 
-def drift_of(model: TrainedModel, x: np.ndarray) -> float:
-    score = prediction_cache.predict(model, x)
+def drift_of(model: TrainedModel, score: np.ndarray) -> float:
     return metrics.psi(model.metadata["psi_shares"], score, model.metadata["psi_edges"])
 
 
@@ -206,14 +205,15 @@ def replay(
     scans: list[datetime],
     weekly_scans: set[datetime],
     rows_for: Callable[[list[datetime]], Rows],
-    snapshot_x: Callable[[datetime], np.ndarray],
+    scan_scores: Callable[[TrainedModel, datetime], np.ndarray],
     settings: Settings,
     model_dir: Path,
     log: Callable[[str], None] = lambda message: None,
     scan_fingerprint: Callable[[datetime], str | None] = lambda scan: None,
     training_fingerprint: Callable[[list[datetime]], str | None] = lambda scans: None,
 ) -> Lifecycle:
-    """Walk the daily scans, retraining and deciding as a live system would have. With
+    """Walk the daily scans, retraining and deciding as a live system would have; `scan_scores`
+    gives a model's scores of a scan (prediction_cache.ScanScores: scans come in order). With
     `scan_fingerprint` (what a scan's snapshot is made of), a champion's drift on a scan it has
     already been measured on is read back instead of scoring the scan again; with
     `training_fingerprint` (what the labelled rows of some scans are made of), a retraining whose
@@ -230,7 +230,9 @@ def replay(
             psi_today = prediction_cache.remembered(
                 champion,
                 f"drift:{fingerprint}" if fingerprint is not None else None,
-                lambda champion=champion, scan=scan: drift_of(champion, snapshot_x(scan)),
+                lambda champion=champion, scan=scan: drift_of(
+                    champion, scan_scores(champion, scan)
+                ),
             )
             life.drift.append(
                 {"scan_at": scan, "model_version": champion.metadata["version"], "psi": psi_today}

@@ -138,7 +138,7 @@ def build(config, scans, history) -> pa.Table:
         calendar,
         weekly,
         rows_loader(point_in_time),
-        lambda scan: snapshot(scan)[1],
+        prediction_cache.ScanScores(snapshot),
         settings,
         model_dir,
         scan_fingerprint=fingerprints.get,

@@ -244,11 +244,13 @@ def build(config, registry, scans, history, previous=None) -> Rescoring:
             known = every_user[position] == users  # a user gone since changed its scans anyway
             best[position[known]] = np.asarray(earlier["best"], dtype=float)[known]
 
+    scan_scores = prediction_cache.ScanScores(snapshot)
+
     def batches():
         for scan in todo:
             version = champion(scan)
+            score = scan_scores(models[version], scan)
             users, x = snapshot(scan)
-            score = prediction_cache.predict(models[version], x)
             position = np.searchsorted(every_user, users)
             new_high = score > best[position]
             best[position[new_high]] = score[new_high]

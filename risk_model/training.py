@@ -141,6 +141,26 @@ class TrainedModel:
         with threadpool_limits(limits=PREDICT_THREADS):
             return self.calibrated.predict_proba(np.asarray(x, dtype=np.float64))[:, 1]
 
+    def split_thresholds(self, feature: str) -> np.ndarray | None:
+        """The sorted values at which the trees split on `feature` (a row goes left when its
+        value is at most the threshold): two values between the same two thresholds take the same
+        path through every tree, so they score alike. None when the model is not such a booster."""
+        booster = getattr(getattr(self.calibrated, "estimator", None), "estimator", None)
+        if not isinstance(booster, HistGradientBoostingClassifier) or feature not in self.features:
+            return None
+        index = self.features.index(feature)
+        return np.unique(
+            np.concatenate(
+                [
+                    tree.nodes["num_threshold"][
+                        (tree.nodes["feature_idx"] == index) & ~tree.nodes["is_leaf"].astype(bool)
+                    ]
+                    for trees in booster._predictors
+                    for tree in trees
+                ]
+            )
+        )
+
     def logit(self, x: np.ndarray) -> np.ndarray:
         p = np.clip(self.predict(x), SCORE_FLOOR, 1 - SCORE_FLOOR)
         return np.log(p / (1 - p))

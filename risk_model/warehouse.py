@@ -206,11 +206,16 @@ class SnapshotLoader:
     def __init__(self, point_in_time: PointInTime):
         self.point_in_time = point_in_time
         self.scan = self.users = self.created_at = self.x = None  # the scan held
+        # per row of the scan held: its row in the scan held before, if its stored features are
+        # the same there (only the account age moved on); -1 for a new or changed user
+        self.previous_scan, self.previous_rows = None, None
         self.age_column = FEATURES.index("account_age_days")
         self.stored_columns = [FEATURES.index(f) for f in STORED_FEATURES]
         self.counts, self.change_points = {}, None  # users per scan, for the check
 
     def __call__(self, scan):
+        if scan == self.scan:
+            return self.users, self.x
         if self.scan is None or scan < self.scan or not self._advance(scan):
             self._read(scan)
         return self.users, self.x
@@ -230,8 +235,10 @@ class SnapshotLoader:
             x[:, index] = columns[feature]
         return users, timestamps(columns["created_at"]), x
 
-    def _hold(self, scan, users, created_at, x) -> None:
+    def _hold(self, scan, users, created_at, x, previous_rows=None) -> None:
         x[:, self.age_column] = account_age_days(created_at, scan)
+        self.previous_scan = self.scan if previous_rows is not None else None
+        self.previous_rows = previous_rows
         self.scan, self.users, self.created_at, self.x = scan, users, created_at, x
 
     def _read(self, scan) -> None:
@@ -290,11 +297,16 @@ class SnapshotLoader:
         merged_users = np.insert(
             self.users.astype(np.result_type(self.users, users)), position[new], users[new]
         )
-        # where the changed users now sit: each earlier insertion shifts a row down by one
-        moved = position[known] + np.searchsorted(position[new], position[known], side="right")
+        # where the held rows now sit: each insertion before a row shifts it down by one
+        held_rows = np.arange(len(self.users))
+        shifted = held_rows + np.searchsorted(position[new], held_rows, side="right")
+        previous_rows = np.full(len(merged_users), -1)
+        previous_rows[shifted] = held_rows
+        moved = shifted[position[known]]
         merged_x[moved] = x[known]
         merged_created[moved] = created_at[known]
-        self._hold(scan, merged_users, merged_created, merged_x)
+        previous_rows[moved] = -1
+        self._hold(scan, merged_users, merged_created, merged_x, previous_rows)
         return True
 
 

@@ -770,3 +770,33 @@ def test_snapshots_read_scan_after_scan_equal_each_scan_read_whole(generated_war
     assert len(calendar) > 5
     # read whole: the first scan and the one out of order; every other scan stepped on
     assert whole_reads == [calendar[0], calendar[len(calendar) // 2]]
+
+
+def test_scores_carried_over_from_the_previous_scan_equal_a_full_prediction(generated_warehouse):
+    """prediction_cache.ScanScores predicts only the rows whose features changed or whose account
+    age crossed one of the model's split thresholds since the previous scan: every scan's scores
+    must still equal predicting every row, bit for bit."""
+    with duckdb.connect(str(generated_warehouse), read_only=True) as connection:
+        history = connection.table("intermediate.int_risk_model__feature_history")
+        scan_relation = connection.table("intermediate.int_risk_model__scan_times")
+        point_in_time = PointInTime.of(history, scan_relation, Settings())
+        calendar, _ = scan_calendar(scan_relation)
+        _, x = snapshot_loader(point_in_time)(calendar[-1])
+        # a model that splits on account age as well as on the other features
+        rng = np.random.default_rng(5)
+        age = x[:, FEATURES.index("account_age_days")]
+        y = (age < np.median(age)) ^ (rng.random(len(x)) < 0.1) | (x[:, 1:].sum(axis=1) > 5)
+        week = (np.arange(len(x)) % 2 == 0).astype(int)
+        model = train(x, y, week, FEATURES, seed=7)
+        assert len(model.split_thresholds("account_age_days")) > 1
+        predicted = []
+        model_predict = model.predict
+        model.predict = lambda rows: (predicted.append(len(rows)), model_predict(rows))[1]
+        scores = prediction_cache.ScanScores(snapshot_loader(point_in_time))
+        scored = 0
+        for scan in calendar:
+            score = scores(model, scan)
+            _, whole = snapshot_loader(point_in_time)(scan)
+            assert np.array_equal(score, model_predict(whole)), scan
+            scored += len(whole)
+    assert sum(predicted) < scored  # rows were carried over, not all predicted again
