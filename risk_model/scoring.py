@@ -112,25 +112,34 @@ def scan_batch(
     """The rows of one scan, built column by column; reason columns are filled on the rows that
     carry them (a new high at or above the floor, or the latest scan) and null elsewhere."""
     n = len(users)
+
+    def constant(value, name):
+        return pa.repeat(pa.scalar(value, SCHEMA.field(name).type), n)
+
     columns = {
         "user_id": pa.array(users, pa.string()),
-        "scored_at": pa.array(np.full(n, np.datetime64(scan, "us"))),
+        "scored_at": constant(scan, "scored_at"),
         "score": pa.array(score, pa.float64()),
-        "model_version": pa.array(np.full(n, version, dtype=object), pa.string()),
-        "is_latest_scan": pa.array(np.full(n, latest)),
+        "model_version": constant(version, "model_version"),
+        "is_latest_scan": constant(bool(latest), "is_latest_scan"),
         "is_new_high": pa.array(new_high),
         "score_log_odds": pa.array(log_odds(score), pa.float64()),
-        "scan_fingerprint": pa.array(np.full(n, fingerprint, dtype=object), pa.string()),
+        "scan_fingerprint": constant(fingerprint, "scan_fingerprint"),
     }
     rows = np.nonzero((new_high & (score >= floor)) | latest)[0]
     explained = explain(model, x[rows]) if rows.size else {}
+    # each explained row's position among the explained ones; null on the other rows
+    position = np.zeros(n, dtype=np.int64)
+    position[rows] = np.arange(rows.size)
+    unexplained = np.ones(n, dtype=bool)
+    unexplained[rows] = False
+    spread = pa.array(position, mask=unexplained)
     for name in SCHEMA.names:
         if name in columns:
             continue
-        values = np.full(n, None, dtype=object)
-        if rows.size:
-            values[rows] = list(explained[name])
-        columns[name] = pa.array(values, SCHEMA.field(name).type)
+        kind = SCHEMA.field(name).type
+        compact = pa.array(explained.get(name, []), kind)
+        columns[name] = compact.take(spread) if rows.size else pa.nulls(n, kind)
     return pa.record_batch([columns[name] for name in SCHEMA.names], schema=SCHEMA)
 
 
