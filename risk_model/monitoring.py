@@ -12,10 +12,10 @@ from risk_model.scoring import code_version, load_models
 from risk_model.warehouse import (
     PointInTime,
     arrays,
-    feature_matrix,
     model_dir_from,
     scan_calendar,
     settings_from,
+    snapshot_loader,
     table,
 )
 
@@ -70,10 +70,11 @@ def week_fingerprints(point_in_time: PointInTime, weeks) -> dict:
     }
 
 
-def measure(model, rows: dict, settings: Settings) -> dict:
-    """A version's figures on one week's rows (metrics only once the labels have matured)."""
+def measure(model, rows: dict, settings: Settings, score: np.ndarray | None = None) -> dict:
+    """A version's figures on one week's rows (metrics only once the labels have matured);
+    `score`: the model's scores of rows["x"], when already known."""
     users = len(rows["y"])
-    score = prediction_cache.predict(model, rows["x"])
+    score = prediction_cache.predict(model, rows["x"]) if score is None else score
     closed = bool(rows["closed"].all()) if users else False
     evaluated = metrics.evaluate(rows["y"], score, settings.alert_budget) if closed else {}
     return {
@@ -101,17 +102,28 @@ def build(config, registry, scans, history) -> pa.Table:
         return table(columns, SCHEMA)
     point_in_time = PointInTime.of(history, scans, settings)
     fingerprints = week_fingerprints(point_in_time, weeks)
+    # the weeks are read in order, each from the one before (most users' rows carry over, and
+    # each version keeps the scores of those whose account age stayed between its thresholds)
+    snapshot = snapshot_loader(point_in_time)
+    scores_of = {str(version): prediction_cache.ScanScores(snapshot) for version in models}
     # one week of rows in memory at a time (every user of a weekly scan), read only when a version
     # has not been measured on exactly these rows before
     for week in weeks:
 
         @functools.cache
         def week_rows(week=week) -> dict:
-            rows = arrays(point_in_time.at([week]).order("user_id"))
+            labels = arrays(
+                point_in_time.at([week])
+                .project("user_id, is_fraud_label, is_label_window_closed")
+                .order("user_id")
+            )
+            users, x = snapshot(week)
+            if not np.array_equal(np.asarray(labels["user_id"]).astype(str), users):
+                raise ValueError(f"labels and features of {week} disagree on the users")
             return {
-                "y": np.asarray(rows["is_fraud_label"], dtype=bool),
-                "closed": np.asarray(rows["is_label_window_closed"], dtype=bool),
-                "x": feature_matrix(rows),
+                "y": np.asarray(labels["is_fraud_label"], dtype=bool),
+                "closed": np.asarray(labels["is_label_window_closed"], dtype=bool),
+                "x": x,
             }
 
         for i, version in enumerate(versions["model_version"]):
@@ -121,7 +133,9 @@ def build(config, registry, scans, history) -> pa.Table:
             measured = prediction_cache.remembered(
                 model,
                 f"week:{fingerprints[week]}:{settings.alert_budget!r}",
-                lambda model=model, week_rows=week_rows: measure(model, week_rows(), settings),
+                lambda model=model, version=str(version), week=week, week_rows=week_rows: measure(
+                    model, week_rows(), settings, scores_of[version](model, week)
+                ),
             )
             users, closed, evaluated = measured["users"], measured["closed"], measured["metrics"]
             week64 = np.datetime64(week, "us")
