@@ -197,11 +197,11 @@ def account_age_days(created_at: np.ndarray, scan) -> np.ndarray:
 class SnapshotLoader:
     """(user ids, feature matrix) of one scan, users in id order: PointInTime.at([scan]).
 
-    The registry and the scores read every daily scan in order, and from one scan to the next
-    only the users whose period changed get a new row (a user's periods tile every scan from the
-    first, tested): so a scan after the one read last is that one with the periods starting in
-    between put in and every account age moved on, where reading each scan whole took the whole
-    history each time. Any other scan, or a user count unlike the history's, is read whole."""
+    The registry and the scores read every daily scan in order (the performance every weekly
+    one), and from one scan to the next only the users whose period changed get a new row (a
+    user's periods tile every scan from the first, tested): so a scan after the one read last is
+    that one with the periods starting in between put in and every account age moved on, where
+    reading each scan whole took the whole history each time. Any other scan, or a user count unlike the history's, is read whole."""
 
     def __init__(self, point_in_time: PointInTime):
         self.point_in_time = point_in_time
@@ -250,7 +250,7 @@ class SnapshotLoader:
             ),
         )
 
-    def _users_at(self, scan) -> int | None:
+    def _users_at(self, scan) -> int:
         """Users in the history's rows of `scan` (a running count of periods opening and
         closing, taken once for every scan)."""
         if not self.counts:
