@@ -105,6 +105,44 @@ class PointInTime:
             """,
         )
 
+    def stored_rows(self, scan, after=None):
+        """The stored columns (user, signup, STORED_FEATURES) of the periods containing `scan`,
+        only those starting after `after` when given, in user order (SnapshotLoader's reads)."""
+        at = sql_timestamps([scan])
+        since = f"and valid_from > {sql_timestamps([after])}" if after is not None else ""
+        # ordered in the query: DuckDB then also hands the rows over faster than unordered
+        return self.history.query(
+            "periods",
+            f"""
+            select user_id, created_at, {", ".join(STORED_FEATURES)}
+            from periods
+            where valid_from <= {at} and {at} < coalesce(valid_until, 'infinity'::timestamp)
+            {since}
+            order by user_id
+            """,
+        )
+
+    def user_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(change points, users from each on): a running count of periods opening and closing,
+        for every scan in one pass."""
+        counted = arrays(
+            self.history.query(
+                "periods",
+                """
+                with changes as (
+                    select valid_from as changed_at, 1 as users from periods
+                    union all
+                    select valid_until, -1 from periods where valid_until is not null
+                )
+                select changed_at, sum(sum(users)) over (order by changed_at) as users
+                from changes
+                group by changed_at
+                order by changed_at
+                """,
+            )
+        )
+        return timestamps(counted["changed_at"]), np.asarray(counted["users"], dtype=np.int64)
+
     def closed_windows(self, scans) -> dict:
         """Per scan, whether its label window has closed by the data cutoff."""
         window = np.timedelta64(self.label_window_days, "D")
@@ -201,7 +239,8 @@ class SnapshotLoader:
     one), and from one scan to the next only the users whose period changed get a new row (a
     user's periods tile every scan from the first, tested): so a scan after the one read last is
     that one with the periods starting in between put in and every account age moved on, where
-    reading each scan whole took the whole history each time. Any other scan, or a user count unlike the history's, is read whole."""
+    reading each scan whole took the whole history each time. Any other scan, or a user count
+    unlike the history's, is read whole."""
 
     def __init__(self, point_in_time: PointInTime):
         self.point_in_time = point_in_time
@@ -211,7 +250,7 @@ class SnapshotLoader:
         self.previous_scan, self.previous_rows = None, None
         self.age_column = FEATURES.index("account_age_days")
         self.stored_columns = [FEATURES.index(f) for f in STORED_FEATURES]
-        self.counts, self.change_points = {}, None  # users per scan, for the check
+        self.user_counts = None  # (change points, users from each on), for the check
 
     def __call__(self, scan):
         if scan == self.scan:
@@ -220,15 +259,11 @@ class SnapshotLoader:
             self._read(scan)
         return self.users, self.x
 
-    def _periods(self, where: str) -> tuple:
-        stored = ", ".join(STORED_FEATURES)
-        # ordered in the query: DuckDB then also hands the rows over faster than unordered
-        columns = arrays(
-            self.point_in_time.history.query(
-                "periods",
-                f"select user_id, created_at, {stored} from periods where {where} order by user_id",
-            )
-        )
+    def _read(self, scan) -> None:
+        self._hold(scan, *self._stored_rows(scan))
+
+    def _stored_rows(self, scan, after=None) -> tuple:
+        columns = arrays(self.point_in_time.stored_rows(scan, after))
         users = np.asarray(columns["user_id"]).astype(str)
         x = np.empty((len(users), len(FEATURES)))
         for index, feature in zip(self.stored_columns, STORED_FEATURES, strict=True):
@@ -241,50 +276,17 @@ class SnapshotLoader:
         self.previous_rows = previous_rows
         self.scan, self.users, self.created_at, self.x = scan, users, created_at, x
 
-    def _read(self, scan) -> None:
-        at = sql_timestamps([scan])
-        self._hold(
-            scan,
-            *self._periods(
-                f"valid_from <= {at} and {at} < coalesce(valid_until, 'infinity'::timestamp)"
-            ),
-        )
-
     def _users_at(self, scan) -> int:
-        """Users in the history's rows of `scan` (a running count of periods opening and
-        closing, taken once for every scan)."""
-        if not self.counts:
-            counted = arrays(
-                self.point_in_time.history.query(
-                    "periods",
-                    """
-                    with changes as (
-                        select valid_from as changed_at, 1 as users from periods
-                        union all
-                        select valid_until, -1 from periods where valid_until is not null
-                    )
-                    select changed_at, sum(sum(users)) over (order by changed_at) as users
-                    from changes
-                    group by changed_at
-                    """,
-                )
-            )
-            self.counts = {
-                to_datetime(at): int(users)
-                for at, users in zip(counted["changed_at"], counted["users"], strict=True)
-            }
-            self.change_points = timestamps(counted["changed_at"])
+        if self.user_counts is None:
+            self.user_counts = self.point_in_time.user_counts()
+        change_points, users = self.user_counts
         # the count holds from the latest change at or before the scan
-        index = np.searchsorted(self.change_points, np.datetime64(scan, "us"), side="right") - 1
-        return self.counts[to_datetime(self.change_points[index])] if index >= 0 else 0
+        index = np.searchsorted(change_points, np.datetime64(scan, "us"), side="right") - 1
+        return int(users[index]) if index >= 0 else 0
 
     def _advance(self, scan) -> bool:
         """Move the held scan on to `scan`; False when that would not give the scan's rows."""
-        held, at = sql_timestamps([self.scan]), sql_timestamps([scan])
-        users, created_at, x = self._periods(
-            f"valid_from > {held} and valid_from <= {at} "
-            f"and {at} < coalesce(valid_until, 'infinity'::timestamp)"
-        )
+        users, created_at, x = self._stored_rows(scan, after=self.scan)
         position = np.searchsorted(self.users, users)
         known = position < len(self.users)
         known[known] = self.users[position[known]] == users[known]

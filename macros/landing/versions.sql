@@ -20,6 +20,11 @@
     it ranks every record with the two macros above. Joins rather than QUALIFY or EXISTS, so the
     SQL runs on Spark as well. -#}
 {% macro first_ranked_versions(relation, key_columns, order_by, where='true') -%}
+    {%- set on_repeated_key -%}
+        {%- for key in key_columns %}
+            {{ 'and ' if not loop.first }}candidates.{{ key }} = repeated_keys._repeated_key_{{ loop.index }}
+        {%- endfor %}
+    {%- endset %}
     with candidates as (
         select * from {{ relation }}
         where {{ where }}
@@ -42,10 +47,7 @@
             {{ version_rank(key_columns, order_by) }} as _version_rank
         from candidates
         inner join repeated_keys
-            on
-            {%- for key in key_columns %}
-                {{ 'and ' if not loop.first }}candidates.{{ key }} = repeated_keys._repeated_key_{{ loop.index }}
-            {%- endfor %}
+            on {{ on_repeated_key }}
     )
 
     select
@@ -54,10 +56,7 @@
         cast(1 as bigint) as _version_rank
     from candidates
     left join repeated_keys
-        on
-        {%- for key in key_columns %}
-            {{ 'and ' if not loop.first }}candidates.{{ key }} = repeated_keys._repeated_key_{{ loop.index }}
-        {%- endfor %}
+        on {{ on_repeated_key }}
     where repeated_keys._repeated_key_1 is null
     union all
     select ranked_repeats.*
