@@ -337,3 +337,17 @@ def table(columns: dict, schema: pa.Schema) -> pa.Table:
         {name: pa.array(columns[name], type=schema.field(name).type) for name in schema.names},
         schema=schema,
     )
+
+
+def write_batches(session, name: str, reader: pa.RecordBatchReader) -> None:
+    """Writes `reader` to the temporary table `name` of the connection `session`, one batch at a
+    time, from Python. DuckDB must never pull a stream whose Python generator itself queries the
+    connection: with two threads such a scan deadlocked on the GIL (the scores at 200k hung with
+    no CPU), so batches are pushed to the warehouse instead of pulled by it."""
+    session.register(f"{name}_schema", reader.schema.empty_table())
+    session.execute(f"create or replace temp table {name} as select * from {name}_schema")
+    session.unregister(f"{name}_schema")
+    for batch in reader:
+        session.register(f"{name}_batch", batch)
+        session.execute(f"insert into {name} select * from {name}_batch")
+        session.unregister(f"{name}_batch")

@@ -43,6 +43,7 @@ from risk_model.warehouse import (
     feature_matrix,
     scan_calendar,
     snapshot_loader,
+    write_batches,
 )
 
 FIRST_SCAN = datetime(2026, 1, 6, 2)  # a Tuesday; the weekly scans are Mondays
@@ -800,3 +801,32 @@ def test_scores_carried_over_from_the_previous_scan_equal_a_full_prediction(gene
             assert np.array_equal(score, model_predict(whole)), scan
             scored += len(whole)
     assert sum(predicted) < scored  # rows were carried over, not all predicted again
+
+
+def test_batches_a_generator_reads_from_the_connection_are_written_whole():
+    """The scores' generator queries the warehouse for each scan; write_batches pushes its batches
+    from Python (DuckDB pulling them deadlocked once), and the table holds every row once."""
+    connection = duckdb.connect()
+    connection.execute("create table numbers as select range as n from range(10000)")
+    schema = pa.schema([("n", pa.int64()), ("square", pa.int64())])
+
+    def batches():
+        for start in range(0, 10000, 1000):
+            chunk = connection.sql(
+                f"select n from numbers where n >= {start} and n < {start + 1000}"
+            )
+            n = chunk.arrow()
+            n = (n.read_all() if hasattr(n, "read_all") else n).column("n").combine_chunks()
+            yield pa.record_batch([n, pa.compute.multiply(n, n)], schema=schema)
+
+    write_batches(connection, "pushed", pa.RecordBatchReader.from_batches(schema, batches()))
+    assert connection.sql(
+        "select count(*), count(distinct n), sum(square) from pushed"
+    ).fetchone() == (
+        10000,
+        10000,
+        sum(n * n for n in range(10000)),
+    )
+    write_batches(connection, "nothing", pa.RecordBatchReader.from_batches(schema, iter([])))
+    assert connection.sql("select count(*) from nothing").fetchone() == (0,)
+    assert [c[0] for c in connection.sql("select * from nothing").description] == ["n", "square"]

@@ -24,8 +24,12 @@ def _risk_model():
                 sys.path.insert(0, root)
             break
     import risk_model.scoring as scoring
+    import risk_model.warehouse as warehouse
 
-    return scoring
+    return scoring, warehouse
+
+
+RESCORED = "int_risk_model__scores_rescored"
 
 
 def settings(dbt) -> dict:
@@ -55,18 +59,16 @@ def previous_scores(session, this):
 def model(dbt, session):
     dbt.config(materialized="table")
     previous = previous_scores(session, dbt.this)
-    rescoring = _risk_model().build(
+    scoring, warehouse = _risk_model()
+    rescoring = scoring.build(
         config=settings(dbt),
         registry=dbt.ref("int_risk_model__registry"),
         scans=dbt.ref("int_risk_model__scan_times"),
         history=dbt.ref("int_risk_model__feature_history"),
         previous=previous,
     )
+    warehouse.write_batches(session, RESCORED, rescoring.rows)
     kept = rescoring.kept_filter()
     if previous is None or kept is None:
-        return rescoring.rows
-    session.register("int_risk_model__scores_rescored", rescoring.rows)
-    return session.sql(
-        f"select * from {dbt.this} where {kept} "
-        "union all select * from int_risk_model__scores_rescored"
-    )
+        return session.table(RESCORED)
+    return session.sql(f"select * from {dbt.this} where {kept} union all select * from {RESCORED}")

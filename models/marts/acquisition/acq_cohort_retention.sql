@@ -27,31 +27,60 @@ offsets as (
     from range(0, {{ var('cohort_max_day_offset') }} + 1) as offset_days (day_offset)
 ),
 
-activity as (
+-- users who signed up on the same day share the offsets at which they are observed, so the curves
+-- are summed per signup day and offset instead of per user and offset
+signup_days as (
     select
-        activity.user_id,
+        cohort_week,
+        acquisition_channel,
+        signup_date,
+        count(*) as signups,
+        count(*) filter (where not is_fraud) as signups_net_of_fraud
+    from users
+    group by all
+),
+
+signup_day_activity as (
+    select
+        users.cohort_week,
+        users.acquisition_channel,
+        users.signup_date,
         activity.activity_date - users.signup_date as day_offset,
-        activity.revenue_usd
+        count(*) as active_users,
+        count(*) filter (where not users.is_fraud) as active_users_net_of_fraud,
+        sum(activity.revenue_usd) as revenue_usd,
+        sum(activity.revenue_usd) filter (where not users.is_fraud) as revenue_net_of_fraud_usd
     from {{ ref('int_users__activity_daily') }} as activity
     inner join users on activity.user_id = users.user_id
     where activity.activity_date >= users.signup_date
+    group by all
 ),
 
-user_offsets as (
+signup_day_curves as (
     select
-        users.user_id,
-        users.cohort_week,
-        users.acquisition_channel,
-        users.is_fraud,
+        signup_days.cohort_week,
+        signup_days.acquisition_channel,
         offsets.day_offset,
-        activity.user_id is not null as is_active,
-        sum(coalesce(activity.revenue_usd, 0)) over (
-            partition by users.user_id order by offsets.day_offset
-        ) as cumulative_revenue_usd
-    from users
+        signup_days.signups,
+        signup_days.signups_net_of_fraud,
+        coalesce(signup_day_activity.active_users, 0) as active_users,
+        coalesce(signup_day_activity.active_users_net_of_fraud, 0) as active_users_net_of_fraud,
+        sum(coalesce(signup_day_activity.revenue_usd, 0)) over days_since_signup as cumulative_revenue_usd,
+        sum(coalesce(signup_day_activity.revenue_net_of_fraud_usd, 0)) over days_since_signup
+            as cumulative_revenue_net_of_fraud_usd
+    from signup_days
     cross join data_window
-    inner join offsets on users.signup_date + offsets.day_offset <= data_window.last_activity_date
-    left join activity on users.user_id = activity.user_id and offsets.day_offset = activity.day_offset
+    inner join offsets on signup_days.signup_date + offsets.day_offset <= data_window.last_activity_date
+    left join signup_day_activity
+        on
+            signup_days.signup_date = signup_day_activity.signup_date
+            and signup_days.cohort_week = signup_day_activity.cohort_week
+            and signup_days.acquisition_channel is not distinct from signup_day_activity.acquisition_channel
+            and offsets.day_offset = signup_day_activity.day_offset
+    window days_since_signup as (
+        partition by signup_days.cohort_week, signup_days.acquisition_channel, signup_days.signup_date
+        order by offsets.day_offset
+    )
 ),
 
 cohorts as (
@@ -78,14 +107,13 @@ curves as (
         cohort_week,
         acquisition_channel,
         day_offset,
-        count(*) as users_observed,
-        count(*) filter (where is_active) as active_users,
+        sum(signups) as users_observed,
+        sum(active_users) as active_users,
         sum(cumulative_revenue_usd)::decimal(18, 6) as cumulative_revenue_usd,
-        count(*) filter (where not is_fraud) as users_observed_net_of_fraud,
-        count(*) filter (where is_active and not is_fraud) as active_users_net_of_fraud,
-        coalesce(sum(cumulative_revenue_usd) filter (where not is_fraud), 0)::decimal(18, 6)
-            as cumulative_revenue_net_of_fraud_usd
-    from user_offsets
+        sum(signups_net_of_fraud) as users_observed_net_of_fraud,
+        sum(active_users_net_of_fraud) as active_users_net_of_fraud,
+        sum(cumulative_revenue_net_of_fraud_usd)::decimal(18, 6) as cumulative_revenue_net_of_fraud_usd
+    from signup_day_curves
     group by all
 ),
 
