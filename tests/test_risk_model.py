@@ -703,6 +703,60 @@ def test_snapshots_use_only_records_delivered_by_the_scan(generated_warehouse):
     assert late == [(0,)]
 
 
+@pytest.mark.parametrize(
+    "feature, records",
+    [
+        (
+            "max_attempts_in_hour",
+            "select attempt_id as record_id, user_id, created_at as occurred_at, _batch_at "
+            "from staging.stg_payments__payment_attempts",
+        ),
+        (
+            "max_failed_logins_in_hour",
+            "select event_id as record_id, user_id, occurred_at, _batch_at "
+            "from staging.stg_events__app_events where event_type = 'login_failed'",
+        ),
+    ],
+)
+def test_hourly_peaks_count_only_what_each_scan_could_see(generated_warehouse, feature, records):
+    """At every scan, the peak is the most records in one hour among the records delivered and
+    happened by the scan: a record delivered late never counts at an earlier scan, and never
+    takes away what an earlier scan saw."""
+    counts = query(
+        generated_warehouse,
+        f"""
+        with {SNAPSHOTS},
+        records as ({records}),
+        seen as (
+            select snapshots.user_id, snapshots.scan_at, records.record_id, records.occurred_at
+            from snapshots
+            inner join records
+                on records.user_id = snapshots.user_id
+                and greatest(records._batch_at, records.occurred_at) <= snapshots.scan_at
+        ),
+        hours as (
+            select ends.user_id, ends.scan_at, ends.record_id, count(*) as in_hour
+            from seen as ends
+            inner join seen as members
+                on members.user_id = ends.user_id and members.scan_at = ends.scan_at
+                and members.occurred_at between ends.occurred_at - interval 1 hour
+                    and ends.occurred_at
+            group by all
+        ),
+        expected as (
+            select user_id, scan_at, max(in_hour) as peak from hours group by all
+        )
+        select
+            count(*) filter (where snapshots.{feature} <> coalesce(expected.peak, 0)),
+            count(*) filter (where expected.peak > 1)
+        from snapshots
+        left join expected using (user_id, scan_at)
+        """,
+    )
+    assert counts[0][0] == 0
+    assert counts[0][1] > 0  # some user has more than one record in an hour at some scan
+
+
 def test_known_labels_are_features_only_from_their_delivery(generated_warehouse):
     early = query(
         generated_warehouse,
@@ -718,6 +772,27 @@ def test_known_labels_are_features_only_from_their_delivery(generated_warehouse)
         """,
     )
     assert early == [(0,)]
+
+
+def test_a_chargeback_label_is_known_once_its_payment_attempt_is(generated_warehouse):
+    """A chargeback names its user through its payment attempt, which can be delivered after it:
+    the label is known from the later of the two deliveries, never before the attempt."""
+    counts = query(
+        generated_warehouse,
+        """
+        select
+            count(*) filter (where labels.known_at < attempts._first_batch_at),
+            count(*) filter (where chargebacks._batch_at < attempts._first_batch_at)
+        from marts.risk_labels as labels
+        inner join staging.stg_payments__chargebacks as chargebacks
+            on labels.source_id = chargebacks.chargeback_id
+        inner join staging.stg_payments__payment_attempts as attempts
+            on chargebacks.attempt_id = attempts.attempt_id
+        where labels.label_type = 'fraudulent_chargeback'
+        """,
+    )
+    assert counts[0][0] == 0
+    assert counts[0][1] > 0  # the zone has chargebacks delivered before their attempt
 
 
 def test_the_training_label_is_the_first_fraud_label_delivered_within_the_window(

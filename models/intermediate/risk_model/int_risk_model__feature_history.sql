@@ -7,7 +7,7 @@
     or label's `known_at`) and its event time, so a period only holds what a scan at that moment
     could have read, and replaying the deliveries rebuilds the same rows. Additive measures are
     summed per scan and accumulated; distinct counts count each entity from the scan it was first
-    visible; hourly peaks count from the scan at which every record of the hour was delivered.
+    visible; hourly peaks count each record of the hour from the scan at which it is visible.
     `features_known_through` is the latest delivery any feature of the row rests on (tested to be
     at or before `valid_from`). The training label of a scan is a fraud label of risk_labels that
     happened and was delivered by the end of the scan's label window (scan + var
@@ -104,26 +104,8 @@ card_first_seen as (
     group by user_id, card_country
 ),
 
-attempt_hours as (
-    select
-        user_id,
-        count(*) over last_hour as attempts_in_hour,
-        greatest(max(_batch_at) over last_hour, created_at) as hour_known_at
-    from attempts
-    window last_hour as (
-        partition by user_id order by created_at
-        range between interval 1 hour preceding and current row
-    )
-),
-
 attempt_peaks as (
-    select
-        user_id,
-        {{ next_scan_at('hour_known_at', daily) }} as scan_at,
-        max(attempts_in_hour) as max_attempts_in_hour,
-        max(hour_known_at) as known_at
-    from attempt_hours
-    group by all
+    {{ hourly_peaks_as_seen('attempts', 'created_at', 'attempt_id', 'max_attempts_in_hour') }}
 ),
 
 -- a payer is risky from the scan at which a stolen-card style decline or a fraudulent chargeback
@@ -193,6 +175,7 @@ labelled_users as (
 -- app events ------------------------------------------------------------------------------------
 events as (
     select
+        events.event_id,
         events.user_id,
         events.event_type,
         events.device_id,
@@ -239,27 +222,13 @@ event_first_seen as (
     group by user_id, country_code
 ),
 
-failed_login_hours as (
-    select
-        user_id,
-        count(*) over last_hour as failed_in_hour,
-        greatest(max(_batch_at) over last_hour, occurred_at) as hour_known_at
-    from events
+failed_logins as (
+    select * from events
     where event_type = 'login_failed'
-    window last_hour as (
-        partition by user_id order by occurred_at
-        range between interval 1 hour preceding and current row
-    )
 ),
 
 failed_login_peaks as (
-    select
-        user_id,
-        {{ next_scan_at('hour_known_at', daily) }} as scan_at,
-        max(failed_in_hour) as max_failed_logins_in_hour,
-        max(hour_known_at) as known_at
-    from failed_login_hours
-    group by all
+    {{ hourly_peaks_as_seen('failed_logins', 'occurred_at', 'event_id', 'max_failed_logins_in_hour') }}
 ),
 
 -- payouts and bonuses ---------------------------------------------------------------------------

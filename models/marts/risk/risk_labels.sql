@@ -1,8 +1,9 @@
 -- Every fraud outcome the platform learns, one row per label: fraudulent chargebacks (they arrive
 -- 5-120 days after the payment), investigations closed as confirmed_fraud or false_positive, and
 -- account-takeover reports (fraud_report tickets, filed by the victim). `known_at` is when the
--- label was delivered; a user's labels are mature once 120 days have passed since their last
--- payment, because a chargeback can still arrive until then.
+-- label was delivered (a chargeback names its user through its payment attempt, which can arrive
+-- after it: the later of the two deliveries); a user's labels are mature once 120 days have
+-- passed since their last payment, because a chargeback can still arrive until then.
 with users as (
     select user_id from {{ ref('stg_app__users') }}
     where not is_test_account
@@ -27,7 +28,7 @@ labels as (
         chargebacks.chargeback_id as source_id,
         attempts.user_id,
         chargebacks.received_at as label_at,
-        chargebacks._batch_at as known_at,
+        greatest(chargebacks._batch_at, attempts._first_batch_at) as known_at,
         true as is_fraud_label,
         chargebacks.amount_usd
     from {{ ref('stg_payments__chargebacks') }} as chargebacks
