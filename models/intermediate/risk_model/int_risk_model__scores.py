@@ -7,7 +7,9 @@ A run keeps the scans of its previous table before the first scan whose champion
 code (`scan_fingerprint`) or latest-ness changed, and scores only the scans from there on: the
 kept rows are what a full build gives them (risk_model.scoring.build). A table, not dbt's
 incremental materialization: dbt-duckdb stages a Python model's incremental rows in a temporary
-table of another cursor, which the merge cannot see; the kept rows are copied inside DuckDB."""
+table of another cursor, which the merge cannot see; the kept rows are copied inside DuckDB.
+The rescored scans are pushed from Python into a temporary table (warehouse.write_batches):
+DuckDB pulling the scoring generator, which queries the same connection, can deadlock."""
 
 import os
 import sys
