@@ -58,7 +58,11 @@ def cadence_job(cadence: Cadence):
         # One process per run: the writer lock (a resource) is held from the first step to the last.
         executor_def=in_process_executor,
         config=RunConfig(ops={"warehouse_dbt": DbtBuildConfig(full_refresh=cadence.full_refresh)}),
-        tags={WRITER_TAG: "true", "cadence": cadence.label},
+        tags={
+            WRITER_TAG: "true",
+            "cadence": cadence.label,
+            "dagster/max_runtime": str(cadence.max_runtime_seconds),
+        },
     )
 
 

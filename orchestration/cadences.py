@@ -25,6 +25,9 @@ class Cadence:
     dbt_exclude: str | None
     full_refresh: bool
     with_reports: bool
+    # Dagster's run monitoring (the daemon) fails a run that outlives this: a hung build holds the
+    # writer lock, and every later run would wait behind it.
+    max_runtime_seconds: int
 
 
 T_PLUS_1 = Cadence(
@@ -36,6 +39,7 @@ T_PLUS_1 = Cadence(
     dbt_exclude=None,
     full_refresh=True,
     with_reports=True,
+    max_runtime_seconds=3 * 3600,  # the 500k full build takes 12 min on 2 cores
 )
 
 T_PLUS_HOURS = Cadence(
@@ -47,6 +51,7 @@ T_PLUS_HOURS = Cadence(
     dbt_exclude=f"tag:{DAILY_ONLY_TAG}",
     full_refresh=False,
     with_reports=False,
+    max_runtime_seconds=3600,  # well before the next tick, 4 hours on
 )
 
 CADENCES = (T_PLUS_1, T_PLUS_HOURS)

@@ -2,7 +2,9 @@
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
+import yaml
 from dagster import AssetKey, DefaultScheduleStatus, build_schedule_context
 from dagster._utils.schedules import cron_string_iterator
 from orchestration_fixtures import dbt_target, definitions  # noqa: F401 (fixtures)
@@ -88,6 +90,22 @@ def test_jobs_cover_their_cadence(definitions):  # noqa: F811
     assert "reports/index" not in hourly_keys
     assert not any(key.startswith("landing/") for key in daily_keys | hourly_keys)
     assert daily.tags["warehouse/writer"] == hourly.tags["warehouse/writer"]
+
+
+def test_a_hung_run_is_failed_before_the_next_tick(definitions):  # noqa: F811
+    """Each job carries a max runtime shorter than the time to its next tick, and the instance
+    enables the run monitoring that enforces it (a hung build holds the writer slot)."""
+    schedules = {schedule.job_name: schedule for schedule in definitions.schedules}
+    start = datetime(2026, 3, 2, tzinfo=UTC).timestamp()
+    for name, schedule in schedules.items():
+        ticks = cron_string_iterator(start, schedule.cron_schedule, "UTC")
+        first, second = next(ticks), next(ticks)
+        max_runtime = float(definitions.resolve_job_def(name).tags["dagster/max_runtime"])
+        assert 0 < max_runtime < (second - first).total_seconds()
+    instance_settings = yaml.safe_load(
+        (Path(__file__).parents[1] / "orchestration" / "dagster.yaml").read_text()
+    )
+    assert instance_settings["run_monitoring"]["enabled"] is True
 
 
 def test_schedules_daily_early_morning_and_every_four_hours(definitions):  # noqa: F811
