@@ -25,8 +25,9 @@ class Cadence:
     dbt_exclude: str | None
     full_refresh: bool
     with_reports: bool
-    # Dagster's run monitoring (the daemon) fails a run that outlives this: a hung build holds the
-    # writer lock, and every later run would wait behind it.
+    # A run that outlives this is stopped (Dagster's run monitoring under the daemon, the watchdog
+    # of orchestration/cli.py in `make refresh`/`make rebuild`): a hung build holds the writer lock,
+    # and every later run would wait behind it.
     max_runtime_seconds: int
 
 

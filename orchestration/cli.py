@@ -17,6 +17,7 @@ import time
 
 from orchestration import settings
 from orchestration.cadences import T_PLUS_1, T_PLUS_HOURS
+from orchestration.watchdog import deadline
 from orchestration.writer_lock import WarehouseBusy, WriterLock, wait_until_openable
 
 COMMANDS = {"refresh": T_PLUS_HOURS, "rebuild": T_PLUS_1}
@@ -42,27 +43,29 @@ def run(command: str, skip_if_busy: bool = False, log_level: str = "INFO") -> in
     try:
         with lock.hold({"job": cadence.job_name, "command": f"make {command}"}, wait, on_wait=say):
             wait_until_openable(settings.warehouse_path(), wait, on_wait=say)
-            say(f"{cadence.label} ({cadence.job_name}): RAW_ROOT={settings.raw_root()}")
-            from orchestration.project import prepare
+            # from here the run counts against the job's max runtime (the wait above does not)
+            with deadline(cadence.max_runtime_seconds, f"{cadence.label} ({cadence.job_name})"):
+                say(f"{cadence.label} ({cadence.job_name}): RAW_ROOT={settings.raw_root()}")
+                from orchestration.project import prepare
 
-            prepare()  # dbt parse: the manifest Dagster builds its assets from
-            from dagster import DagsterInstance
+                prepare()  # dbt parse: the manifest Dagster builds its assets from
+                from dagster import DagsterInstance
 
-            from orchestration.definitions import defs
+                from orchestration.definitions import defs
 
-            job = defs.resolve_job_def(cadence.job_name)
-            instance = (
-                DagsterInstance.get()
-                if os.environ.get("DAGSTER_HOME")
-                else DagsterInstance.ephemeral()
-            )
-            with instance:
-                result = job.execute_in_process(
-                    run_config=run_config(cadence.full_refresh, log_level),
-                    instance=instance,
-                    raise_on_error=False,
-                    tags={"trigger": f"make {command}"},
+                job = defs.resolve_job_def(cadence.job_name)
+                instance = (
+                    DagsterInstance.get()
+                    if os.environ.get("DAGSTER_HOME")
+                    else DagsterInstance.ephemeral()
                 )
+                with instance:
+                    result = job.execute_in_process(
+                        run_config=run_config(cadence.full_refresh, log_level),
+                        instance=instance,
+                        raise_on_error=False,
+                        tags={"trigger": f"make {command}"},
+                    )
     except WarehouseBusy as busy:
         if skip_if_busy:
             say(f"Skipped: {busy}")

@@ -141,3 +141,51 @@ def test_make_refresh_skips_or_gives_up_with_a_message_never_a_lock_error(
         holder.kill()
         holder.wait()
     assert wait_for(lambda: not WriterLock(lock_path).is_held(), timeout=5)
+
+
+HANG = """
+import signal, sys, time
+from pathlib import Path
+from orchestration.watchdog import deadline
+from orchestration.writer_lock import WriterLock
+if sys.argv[3] == "ignore-term":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stands for a process stuck in native code
+with WriterLock(Path(sys.argv[1])).hold({"job": "t_plus_hours"}, 0):
+    with deadline(1.0, "T+hours (t_plus_hours)", grace_seconds=1.0):
+        print("holding", flush=True)
+        time.sleep(float(sys.argv[2]))
+    time.sleep(2.5)  # past the deadline: a finished block's watchdog must be gone
+print("done", flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    "how, sleep_seconds, expected_returncode",
+    [
+        ("default", 60, -signal.SIGTERM),
+        ("ignore-term", 60, -signal.SIGKILL),
+        ("default", 0.2, 0),
+    ],
+)
+def test_a_run_past_its_max_runtime_is_stopped_and_frees_the_lock(
+    tmp_path, how, sleep_seconds, expected_returncode
+):
+    """`make refresh` runs without Dagster's daemon: its watchdog process stops a hung run (SIGTERM,
+    SIGKILL if that is ignored), the kernel frees the writer lock, and a run that ends in time is
+    left alone."""
+    lock = WriterLock(tmp_path / "warehouse.duckdb.lock")
+    process = subprocess.Popen(
+        [sys.executable, "-c", HANG, str(lock.path), str(sleep_seconds), how],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == expected_returncode
+    assert stdout.startswith("holding")
+    if expected_returncode:
+        assert "outlived its max runtime (1 s)" in stderr
+    else:
+        assert "done" in stdout and "outlived" not in stderr
+    assert not lock.is_held()
