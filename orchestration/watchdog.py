@@ -9,42 +9,52 @@ generator), where no thread of ours would ever run again.
 """
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-# Run by the watchdog process: argv = watched pid, seconds, grace seconds, label. It gives up as
-# soon as the watched process is gone (it is then no longer our parent), so it never signals a
-# process that reused the pid.
-_WATCH = """
-import os, signal, sys, time
-watched, seconds, grace, label = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-deadline = time.monotonic() + seconds
-while time.monotonic() < deadline:
-    if os.getppid() != watched:
-        sys.exit(0)
-    time.sleep(min(1.0, max(deadline - time.monotonic(), 0.01)))
-print(f"{label} outlived its max runtime ({seconds:.0f} s): stopping it; the writer lock is "
-      "released with the process and the next run recovers.", file=sys.stderr, flush=True)
-os.kill(watched, signal.SIGTERM)
-stop = time.monotonic() + grace
-while time.monotonic() < stop:
-    if os.getppid() != watched:
-        sys.exit(0)
-    time.sleep(0.2)
-os.kill(watched, signal.SIGKILL)
-"""
 
 
 @contextmanager
 def deadline(seconds: float, label: str, grace_seconds: float = 30.0) -> Iterator[None]:
     """Stops this process if the block is still running after `seconds`."""
+    # this file run as a script: standard library only, so it starts wherever the run started
     watcher = subprocess.Popen(
-        [sys.executable, "-c", _WATCH, str(os.getpid()), str(seconds), str(grace_seconds), label]
+        [sys.executable, __file__, str(os.getpid()), str(seconds), str(grace_seconds), label]
     )
     try:
         yield
     finally:
         watcher.kill()
         watcher.wait()
+
+
+def _watched_ends_within(watched: int, seconds: float) -> bool:
+    """Waits up to `seconds`; True as soon as `watched` is gone (it is then no longer our parent,
+    so the watchdog never signals a process that reused its pid)."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        if os.getppid() != watched:
+            return True
+        time.sleep(min(1.0, max(until - time.monotonic(), 0.01)))
+    return os.getppid() != watched
+
+
+def _watch(watched: int, seconds: float, grace_seconds: float, label: str) -> None:
+    if _watched_ends_within(watched, seconds):
+        return
+    print(
+        f"{label} outlived its max runtime ({seconds:.0f} s): stopping it; the writer lock is "
+        "released with the process and the next run recovers.",
+        file=sys.stderr,
+        flush=True,
+    )
+    os.kill(watched, signal.SIGTERM)
+    if not _watched_ends_within(watched, grace_seconds):
+        os.kill(watched, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    _watch(int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4])

@@ -54,6 +54,19 @@ def timestamps(values) -> np.ndarray:
     return np.asarray(values, dtype="datetime64[us]")
 
 
+def period_changes(**values: str) -> str:
+    """The CTE `changes` over the feature history's `periods`: each period adds its `values` (SQL
+    expressions) at valid_from and takes them back at valid_until, so a running sum over the
+    changes gives the total of any scan's periods in one pass."""
+    opening = ", ".join(f"{expression} as {name}" for name, expression in values.items())
+    closing = ", ".join(f"-({expression})" for expression in values.values())
+    return f"""changes as (
+        select valid_from as changed_at, {opening} from periods
+        union all
+        select valid_until, {closing} from periods where valid_until is not null
+    )"""
+
+
 @dataclass(frozen=True)
 class PointInTime:
     """The rows of chosen scans from int_risk_model__feature_history, which stores each user's
@@ -128,12 +141,8 @@ class PointInTime:
         counted = arrays(
             self.history.query(
                 "periods",
-                """
-                with changes as (
-                    select valid_from as changed_at, 1 as users from periods
-                    union all
-                    select valid_until, -1 from periods where valid_until is not null
-                )
+                f"""
+                with {period_changes(users="1")}
                 select changed_at, sum(sum(users)) over (order by changed_at) as users
                 from changes
                 group by changed_at
@@ -167,14 +176,7 @@ class PointInTime:
             self.history.query(
                 "periods",
                 f"""
-                with changes as (
-                    select valid_from as changed_at, 1 as users, {row_hash} as hash_sum
-                    from periods
-                    union all
-                    select valid_until, -1, -{row_hash}
-                    from periods
-                    where valid_until is not null
-                ),
+                with {period_changes(users="1", hash_sum=row_hash)},
 
                 per_scan as (
                     select changed_at, sum(users) as users, sum(hash_sum) as hash_sum
