@@ -37,6 +37,7 @@ def run_config(full_refresh: bool, log_level: str) -> dict:
 
 def run(command: str, skip_if_busy: bool = False, log_level: str = "INFO") -> int:
     cadence = COMMANDS[command]
+    run_label = f"{cadence.label} ({cadence.job_name})"
     started = time.monotonic()
     lock = WriterLock(settings.writer_lock_path())
     wait = 0.0 if skip_if_busy else settings.writer_wait_seconds()
@@ -44,8 +45,8 @@ def run(command: str, skip_if_busy: bool = False, log_level: str = "INFO") -> in
         with lock.hold({"job": cadence.job_name, "command": f"make {command}"}, wait, on_wait=say):
             wait_until_openable(settings.warehouse_path(), wait, on_wait=say)
             # from here the run counts against the job's max runtime (the wait above does not)
-            with deadline(cadence.max_runtime_seconds, f"{cadence.label} ({cadence.job_name})"):
-                say(f"{cadence.label} ({cadence.job_name}): RAW_ROOT={settings.raw_root()}")
+            with deadline(cadence.max_runtime_seconds, run_label):
+                say(f"{run_label}: RAW_ROOT={settings.raw_root()}")
                 from orchestration.project import prepare
 
                 prepare()  # dbt parse: the manifest Dagster builds its assets from
