@@ -133,7 +133,9 @@ def copy_zone_files(files: list[Path], zone: Path, destination: Path) -> None:
 
 # A BI client, as the checks describe one: every 100 ms it opens the serving copy through
 # SQLAlchemy (duckdb-engine, read-only, no pooling) and counts the rows of every mart. It records
-# any error and any mart that became empty after having rows; it stops when `stop` exists.
+# any error, any mart that became empty after having rows, and how often each mart read empty (a
+# mart with nothing to report yet, such as the risk model's before its first champion, still says
+# so in a row); it stops when `stop` exists.
 BI_READER = """
 import json, sys, time
 from pathlib import Path
@@ -143,7 +145,7 @@ from orchestration.serving import serving_engine
 
 serving, stop, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 engine = serving_engine(serving)
-queries, errors, had_rows = 0, [], {}
+queries, errors, had_rows, empty = 0, [], {}, {}
 while not stop.exists():
     try:
         with engine.connect() as connection:
@@ -154,14 +156,18 @@ while not stop.exists():
                 errors.append("no mart in the serving copy")
             for mart in marts:
                 rows = connection.execute(text(f'select count(*) from marts."{mart}"')).scalar()
-                if rows == 0 and had_rows.get(mart):
-                    errors.append(f"marts.{mart} became empty")
+                if rows == 0:
+                    empty[mart] = empty.get(mart, 0) + 1
+                    if had_rows.get(mart):
+                        errors.append(f"marts.{mart} became empty")
                 had_rows[mart] = had_rows.get(mart) or rows > 0
         queries += 1
     except Exception as error:
         errors.append(repr(error)[:300])
     time.sleep(0.1)
-out.write_text(json.dumps({"queries": queries, "errors": errors, "marts": len(had_rows)}))
+out.write_text(
+    json.dumps({"queries": queries, "errors": errors, "marts": len(had_rows), "empty": empty})
+)
 """
 
 

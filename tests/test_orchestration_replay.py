@@ -2,7 +2,7 @@
 followed by `make refresh` (the T+hours job, incremental), gives exactly the warehouse of one full
 `dbt build` of the whole zone. Meanwhile a BI client reads the serving copy every 100 ms, a
 `make rebuild` is killed with SIGKILL mid-way and a second refresh overlaps one: the reader sees
-no error and no emptied mart, and the refresh after the kill succeeds.
+no error and no empty mart, and the refresh after the kill succeeds.
 
 Two slices by default (each refresh is a whole dbt build of the project: the suite must stay
 quick); REPLAY_SLICES=4 replays in four, as the acceptance check does.
@@ -72,6 +72,10 @@ def test_replay_in_slices_equals_one_full_build_while_bi_reads(replay, generated
             reader.wait(timeout=60)
     seen = json.loads(out.read_text())
     assert seen["errors"] == [] and seen["queries"] > 10 and seen["marts"] > 0
+    # No mart reads empty, however early the slice: the risk model's marts list the retrainings,
+    # weeks and users it could not model yet. The one exception is structural: feature drift
+    # compares signup cohorts whose 7-day window has closed, and this zone's first slice is 7 days.
+    assert set(seen["empty"]) <= {"risk_feature_drift"}, seen["empty"]
 
     # The comparison: one full `dbt build` of the whole zone (the suite's generated_warehouse),
     # exact to the last digit (sums of DOUBLEs are added as DECIMALs, see macro exact_sum; ties

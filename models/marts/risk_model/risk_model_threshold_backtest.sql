@@ -7,6 +7,7 @@ with scores as (
         user_id,
         score
     from {{ ref('risk_user_scores') }}
+    where score_status = 'scored'
 ),
 
 labelled as (

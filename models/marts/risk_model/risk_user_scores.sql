@@ -1,9 +1,35 @@
 -- The learned risk score of every real user at the latest daily scan (T+1 cadence), by the champion
 -- model of that scan, with the features that pushed it up. Replaying the deliveries and rebuilding
 -- give the same scores: the scan uses only records delivered by then and the champion chosen then.
+-- Until the first champion (the first weeks of any landing zone) every user of the latest scan is
+-- listed unscored (score_status 'no_champion'), so the mart says why there is no score.
+with scored as (
+    select * from {{ ref('int_risk_model__scores') }}
+    where is_latest_scan
+),
+
+latest_scan as (
+    select max(scan_at) as scan_at
+    from {{ ref('int_risk_model__scan_times') }}
+),
+
+-- the users of a scan are the feature-history periods containing it (risk_model.warehouse.PointInTime)
+unscored as (
+    select
+        periods.user_id,
+        latest_scan.scan_at as scored_at
+    from {{ ref('int_risk_model__feature_history') }} as periods
+    inner join latest_scan
+        on
+            periods.valid_from <= latest_scan.scan_at
+            and coalesce(periods.valid_until, 'infinity'::timestamp) > latest_scan.scan_at
+    where not exists (select 1 from scored)
+)
+
 select
     user_id,
     scored_at,
+    'scored' as score_status,
     score,
     model_version,
     rank() over (order by score desc) as score_rank,
@@ -21,5 +47,27 @@ select
     reason_3_value,
     reason_3_contribution,
     reasons
-from {{ ref('int_risk_model__scores') }}
-where is_latest_scan
+from scored
+union all
+select
+    user_id,
+    scored_at,
+    'no_champion' as score_status,
+    null as score,
+    null as model_version,
+    null as score_rank,
+    null as score_log_odds,
+    null as base_score,
+    null as base_log_odds,
+    null as contribution_sum,
+    null as reason_1,
+    null as reason_1_value,
+    null as reason_1_contribution,
+    null as reason_2,
+    null as reason_2_value,
+    null as reason_2_contribution,
+    null as reason_3,
+    null as reason_3_value,
+    null as reason_3_contribution,
+    null as reasons
+from unscored
