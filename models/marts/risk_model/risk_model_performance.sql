@@ -18,16 +18,14 @@ unmeasured_weeks as (
     where scans.is_weekly_scan and measured_weeks.scan_at is null
 ),
 
--- the users of a scan are the feature-history periods containing it (risk_model.warehouse.PointInTime)
+-- the users of a scan: the feature-history periods containing it
 unmeasured_week_users as (
     select
         unmeasured_weeks.scan_at,
         count(periods.user_id) as scanned_users
     from unmeasured_weeks
     left join {{ ref('int_risk_model__feature_history') }} as periods
-        on
-            unmeasured_weeks.scan_at >= periods.valid_from
-            and unmeasured_weeks.scan_at < coalesce(periods.valid_until, 'infinity'::timestamp)
+        on {{ period_contains('periods', 'unmeasured_weeks.scan_at') }}
     group by unmeasured_weeks.scan_at
 )
 

@@ -13,16 +13,14 @@ latest_scan as (
     from {{ ref('int_risk_model__scan_times') }}
 ),
 
--- the users of a scan are the feature-history periods containing it (risk_model.warehouse.PointInTime)
+-- the users of a scan: the feature-history periods containing it
 unscored as (
     select
         periods.user_id,
         latest_scan.scan_at as scored_at
     from {{ ref('int_risk_model__feature_history') }} as periods
     inner join latest_scan
-        on
-            periods.valid_from <= latest_scan.scan_at
-            and coalesce(periods.valid_until, 'infinity'::timestamp) > latest_scan.scan_at
+        on {{ period_contains('periods', 'latest_scan.scan_at') }}
     where not exists (select 1 from scored)
 )
 

@@ -33,6 +33,5 @@ from crossings
 inner join {{ ref('int_risk_model__feature_history') }} as history
     on
         crossings.user_id = history.user_id
-        and crossings.scored_at >= history.valid_from
-        and crossings.scored_at < coalesce(history.valid_until, 'infinity'::timestamp)
+        and {{ period_contains('history', 'crossings.scored_at') }}
 where crossings.crossing = 1
