@@ -198,9 +198,19 @@ def test_minimal_zone_customer_experience_is_the_hand_counted_figures(minimal_wa
             assert fired["is_softer_action_candidate"] is False
 
 
-def test_minimal_zone_has_no_cohort_with_a_complete_feature_window(minimal_warehouse):
-    # one day of data is shorter than the 7-day window after signup: nothing to compare yet
-    assert query(minimal_warehouse, "select count(*) from marts.risk_feature_drift") == [(0,)]
+def test_minimal_zone_lists_its_day_as_waiting_for_the_feature_window(minimal_warehouse):
+    # one day of data is shorter than the 7-day window after signup: the day is there for every
+    # feature, with nothing compared yet, rather than missing from the mart
+    rows = rows_as_dicts(minimal_warehouse, "select * from marts.risk_feature_drift")
+    days = {row["drift_date"] for row in rows}
+    assert len(days) == 1
+    assert sorted(row["feature"] for row in rows) == sorted(DRIFT_FEATURES)
+    for row in rows:
+        assert row["cohort_window_closed"] is False
+        assert row["current_users"] == row["reference_users"] == 0
+        assert row["psi"] is None
+        assert row["is_assessed"] is False
+        assert row["drift_level"] == "stable"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -679,6 +689,16 @@ def test_psi_recomputed_from_the_features(drift_warehouse):
     by_key = {(row["drift_date"], row["feature"]): row for row in rows}
     days = sorted({row["drift_date"] for row in rows})
     assert days == [first + timedelta(days=i) for i in range((days[-1] - first).days + 1)]
+    # every day of the data window, the ones still waiting for their cohort's window included
+    last, cutoff = query(
+        drift_warehouse,
+        "select max(signup_at)::date, max(features_as_of) from marts.risk_user_features",
+    )[0]
+    assert days[-1] >= last
+    for day in days:
+        closed = datetime.combine(day, datetime.min.time()) + timedelta(days=3 + 1) <= cutoff
+        assert {by_key[(day, f)]["cohort_window_closed"] for f in DRIFT_FEATURES} == {closed}
+    assert any(not row["cohort_window_closed"] for row in rows)
     for feature in DRIFT_FEATURES:
 
         def value(user, feature=feature):

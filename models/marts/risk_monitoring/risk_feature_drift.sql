@@ -9,7 +9,9 @@
 -- feature among the users who signed up that day has moved from the reference population (the
 -- signup cohorts of the first {{ var('feature_drift_reference_days') }} days of data). Features are
 -- measured over each user's first {{ var('feature_drift_window_days') }} days after signup
--- (int_risk_monitoring__early_life_features), so a day appears once its cohort's window has closed.
+-- (int_risk_monitoring__early_life_features), so a day is compared once its cohort's window has
+-- closed; every day of the data window has its row per feature, so the days still waiting for their
+-- window read as such (cohort_window_closed false, no users compared yet) instead of being missing.
 -- USD features are compared in whole dollars: a bonus of 10 EUR is 10.76 USD one day and 10.78 the
 -- next, and cents of exchange-rate movement must not carry users across a bin edge.
 -- Bins: the distinct deciles of the reference (quantile_disc, so tied and zero-inflated features get
@@ -32,6 +34,19 @@ users as (
     select early_life.*
     from {{ ref('int_risk_monitoring__early_life_features') }} as early_life
     where early_life.is_window_complete
+),
+
+-- the latest delivery, as the early-life windows are judged complete against it
+features_cutoff as (
+    select max(features_as_of) as features_as_of
+    from {{ ref('risk_user_features') }}
+),
+
+drift_features as (
+    {% for feature in features -%}
+        select '{{ feature }}' as feature
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 feature_values as (
@@ -132,7 +147,7 @@ drift_days as (
     cross join
         generate_series(
             data_window.first_activity_date,
-            (select max(signup_date) from users),
+            data_window.last_activity_date,
             interval 1 day
         ) as drift_spine (drift_date)
 ),
@@ -183,7 +198,7 @@ smoothed_shares as (
     from bin_shares
 ),
 
--- null on a day without new users
+-- null on a day without new users (greatest() skips the null share, so the sum alone would not be)
 psi as (
     select
         drift_date,
@@ -191,9 +206,9 @@ psi as (
         max(reference_users) as reference_users,
         max(current_users) as current_users,
         count(*) as bins,
-        {{ exact_sum(
+        case when max(current_users) > 0 then {{ exact_sum(
             '(current_share - smoothed_reference_share) * ln(current_share / smoothed_reference_share)', 18
-        ) }} as psi
+        ) }} end as psi
     from smoothed_shares
     group by drift_date, feature
 ),
@@ -236,24 +251,37 @@ current_means as (
         avg(case when feature_value = 0 then 1.0 else 0.0 end) as current_zero_share
     from feature_values
     group by all
+),
+
+-- every day x feature, also before any cohort window has closed (no reference yet: no bins)
+drift_grid as (
+    select
+        drift_days.drift_date,
+        drift_features.feature,
+        drift_days.drift_date + interval {{ var('feature_drift_window_days') + 1 }} day
+        <= features_cutoff.features_as_of as cohort_window_closed
+    from drift_days
+    cross join drift_features
+    cross join features_cutoff
 )
 
 select
-    assessed.drift_date::date as drift_date,
-    assessed.feature::varchar as feature,
+    drift_grid.drift_date::date as drift_date,
+    drift_grid.feature::varchar as feature,
     assessed.psi::double as psi,
-    assessed.reference_users::bigint as reference_users,
-    assessed.current_users::bigint as current_users,
+    coalesce(assessed.reference_users, 0)::bigint as reference_users,
+    coalesce(assessed.current_users, 0)::bigint as current_users,
     case
-        when not assessed.is_assessed then 'stable'
+        when not coalesce(assessed.is_assessed, false) then 'stable'
         when assessed.psi >= {{ var('feature_drift_psi_act') }} then 'act'
         when assessed.psi >= {{ var('feature_drift_psi_watch') }} then 'watch'
         else 'stable'
     end::varchar as drift_level,
-    assessed.is_assessed::boolean as is_assessed,
+    coalesce(assessed.is_assessed, false)::boolean as is_assessed,
+    coalesce(drift_grid.cohort_window_closed, false)::boolean as cohort_window_closed,
     assessed.expected_psi_no_drift::double as expected_psi_no_drift,
     assessed.bins::bigint as bins,
-    assessed.drift_date between reference_period.reference_start_date
+    drift_grid.drift_date between reference_period.reference_start_date
     and reference_period.reference_end_date as is_reference_day,
     reference_period.reference_start_date::date as reference_start_date,
     reference_period.reference_end_date::date as reference_end_date,
@@ -261,8 +289,10 @@ select
     current_means.current_mean::double as current_mean,
     reference_means.reference_zero_share::double as reference_zero_share,
     current_means.current_zero_share::double as current_zero_share
-from assessed
+from drift_grid
 cross join reference_period
-left join reference_means on assessed.feature = reference_means.feature
+left join assessed
+    on drift_grid.drift_date = assessed.drift_date and drift_grid.feature = assessed.feature
+left join reference_means on drift_grid.feature = reference_means.feature
 left join current_means
-    on assessed.drift_date = current_means.drift_date and assessed.feature = current_means.feature
+    on drift_grid.drift_date = current_means.drift_date and drift_grid.feature = current_means.feature
