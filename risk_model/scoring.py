@@ -276,7 +276,7 @@ def build(config, registry, scans, history, previous=None) -> Rescoring:
                 fingerprints[scan],
             )
 
-    # streamed: the warehouse writes one scan while the next is scored, so memory holds one scan
-    # (every user at every scan is tens of millions of rows at scale)
+    # streamed: one scan is written (warehouse.stage_batches) while the next is scored, so memory
+    # holds about two scans (every user at every scan is tens of millions of rows at scale)
     kept.rows = pa.RecordBatchReader.from_batches(SCHEMA, batches())
     return kept

@@ -2,6 +2,8 @@
 the settings from the models' config, and the tables the models return."""
 
 import json
+import queue
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -341,15 +343,37 @@ def table(columns: dict, schema: pa.Schema) -> pa.Table:
     )
 
 
-def write_batches(session, name: str, reader: pa.RecordBatchReader) -> None:
-    """Writes `reader` to the temporary table `name` of the connection `session`, one batch at a
-    time, from Python. DuckDB must never pull a stream whose Python generator itself queries the
+def stage_batches(reader: pa.RecordBatchReader, path: Path) -> Path:
+    """Writes `reader` to the Parquet file `path` and returns it, for the warehouse to read back
+    natively. DuckDB must never pull a stream whose Python generator itself queries the
     connection: with two threads such a scan deadlocked on the GIL (the scores at 200k hung with
-    no CPU), so batches are pushed to the warehouse instead of pulled by it."""
-    session.register(f"{name}_schema", reader.schema.empty_table())
-    session.execute(f"create or replace temp table {name} as select * from {name}_schema")
-    session.unregister(f"{name}_schema")
-    for batch in reader:
-        session.register(f"{name}_batch", batch)
-        session.execute(f"insert into {name} select * from {name}_batch")
-        session.unregister(f"{name}_batch")
+    no CPU). Here the generator runs on this thread, the only one that touches the connection,
+    while a second thread writes the finished batches - Arrow only, no DuckDB - so the next scan
+    is scored while the last one is written."""
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    finished: queue.Queue = queue.Queue(maxsize=1)  # one batch waits, one is written
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            with pq.ParquetWriter(path, reader.schema, compression="zstd") as writer:
+                while (batch := finished.get()) is not None:
+                    writer.write_batch(batch)
+        except BaseException as error:  # reported by the producing thread
+            failures.append(error)
+            while finished.get() is not None:  # let the producer finish or fail
+                pass
+
+    writer_thread = threading.Thread(target=write, name=f"stage {path.name}", daemon=True)
+    writer_thread.start()
+    try:
+        for batch in reader:
+            finished.put(batch)
+    finally:
+        finished.put(None)
+        writer_thread.join()
+    if failures:
+        raise failures[0]
+    return path

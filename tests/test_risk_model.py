@@ -8,11 +8,13 @@ the point-in-time SQL on the generated zone the suite builds anyway."""
 import json
 import os
 import shutil
+import threading
 from datetime import datetime, timedelta
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from conftest import query
 from sklearn.metrics import roc_auc_score
@@ -43,7 +45,7 @@ from risk_model.warehouse import (
     feature_matrix,
     scan_calendar,
     snapshot_loader,
-    write_batches,
+    stage_batches,
 )
 
 FIRST_SCAN = datetime(2026, 1, 6, 2)  # a Tuesday; the weekly scans are Mondays
@@ -878,9 +880,10 @@ def test_scores_carried_over_from_the_previous_scan_equal_a_full_prediction(gene
     assert sum(predicted) < scored  # rows were carried over, not all predicted again
 
 
-def test_batches_a_generator_reads_from_the_connection_are_written_whole():
-    """The scores' generator queries the warehouse for each scan; write_batches pushes its batches
-    from Python (DuckDB pulling them deadlocked once), and the table holds every row once."""
+def test_batches_a_generator_reads_from_the_connection_are_staged_whole(tmp_path):
+    """The scores' generator queries the warehouse for each scan; stage_batches writes its batches
+    to Parquet from a second thread (DuckDB pulling them deadlocked once), and the file holds
+    every row once, in order, with the reader's schema - also when there is no batch."""
     connection = duckdb.connect()
     connection.execute("create table numbers as select range as n from range(10000)")
     schema = pa.schema([("n", pa.int64()), ("square", pa.int64())])
@@ -892,16 +895,48 @@ def test_batches_a_generator_reads_from_the_connection_are_written_whole():
             )
             n = chunk.arrow()
             n = (n.read_all() if hasattr(n, "read_all") else n).column("n").combine_chunks()
-            yield pa.record_batch([n, pa.compute.multiply(n, n)], schema=schema)
+            yield pa.record_batch([n, pc.multiply(n, n)], schema=schema)
 
-    write_batches(connection, "pushed", pa.RecordBatchReader.from_batches(schema, batches()))
-    assert connection.sql(
-        "select count(*), count(distinct n), sum(square) from pushed"
-    ).fetchone() == (
-        10000,
-        10000,
-        sum(n * n for n in range(10000)),
+    staged = stage_batches(
+        pa.RecordBatchReader.from_batches(schema, batches()), tmp_path / "deep" / "pushed.parquet"
     )
-    write_batches(connection, "nothing", pa.RecordBatchReader.from_batches(schema, iter([])))
-    assert connection.sql("select count(*) from nothing").fetchone() == (0,)
-    assert [c[0] for c in connection.sql("select * from nothing").description] == ["n", "square"]
+    rows = connection.sql(f"select n, square from read_parquet('{staged}')").fetchall()
+    assert rows == [(n, n * n) for n in range(10000)]
+    empty = stage_batches(
+        pa.RecordBatchReader.from_batches(schema, iter([])), tmp_path / "nothing.parquet"
+    )
+    assert connection.sql(f"select count(*) from read_parquet('{empty}')").fetchone() == (0,)
+    described = connection.sql(f"select * from read_parquet('{empty}')")
+    assert dict(zip(described.columns, map(str, described.types), strict=True)) == {
+        "n": "BIGINT",
+        "square": "BIGINT",
+    }
+
+
+def test_a_failing_generator_fails_the_staging_and_stops_its_writer(tmp_path):
+    schema = pa.schema([("n", pa.int64())])
+
+    def batches():
+        yield pa.record_batch([pa.array([1, 2])], schema=schema)
+        raise ValueError("scan 2 could not be scored")
+
+    before = threading.active_count()
+    with pytest.raises(ValueError, match="scan 2"):
+        stage_batches(pa.RecordBatchReader.from_batches(schema, batches()), tmp_path / "x.parquet")
+    assert threading.active_count() == before
+
+
+def test_a_failing_writer_fails_the_staging(tmp_path):
+    schema = pa.schema([("n", pa.int64())])
+    folder_in_the_way = tmp_path / "taken.parquet"
+    folder_in_the_way.mkdir()  # the file cannot be created
+    produced = []
+
+    def batches():
+        for n in range(5):
+            produced.append(n)
+            yield pa.record_batch([pa.array([n])], schema=schema)
+
+    with pytest.raises(OSError):
+        stage_batches(pa.RecordBatchReader.from_batches(schema, batches()), folder_in_the_way)
+    assert produced == list(range(5))  # the producer was never left blocked on a full queue

@@ -8,8 +8,9 @@ code (`scan_fingerprint`) or latest-ness changed, and scores only the scans from
 kept rows are what a full build gives them (risk_model.scoring.build). A table, not dbt's
 incremental materialization: dbt-duckdb stages a Python model's incremental rows in a temporary
 table of another cursor, which the merge cannot see; the kept rows are copied inside DuckDB.
-The rescored scans are pushed from Python into a temporary table (warehouse.write_batches):
-DuckDB pulling the scoring generator, which queries the same connection, can deadlock."""
+The rescored scans are written from Python to a Parquet file beside the model versions, which the
+warehouse then reads natively (warehouse.stage_batches): DuckDB pulling the scoring generator,
+which queries the same connection, can deadlock."""
 
 import os
 import sys
@@ -31,7 +32,12 @@ def _risk_model():
     return scoring, warehouse
 
 
-RESCORED = "int_risk_model__scores_rescored"
+# overwritten by each run (one writer at a time): the scans this run scored
+RESCORED_FILE = "int_risk_model__scores_rescored.parquet"
+
+
+def sql_path(path) -> str:
+    return str(path).replace("'", "''")
 
 
 def settings(dbt) -> dict:
@@ -69,8 +75,11 @@ def model(dbt, session):
         history=dbt.ref("int_risk_model__feature_history"),
         previous=previous,
     )
-    warehouse.write_batches(session, RESCORED, rescoring.rows)
+    staged = warehouse.stage_batches(
+        rescoring.rows, warehouse.model_dir_from(settings(dbt)) / RESCORED_FILE
+    )
+    rescored = f"read_parquet('{sql_path(staged)}')"
     kept = rescoring.kept_filter()
     if previous is None or kept is None:
-        return session.table(RESCORED)
-    return session.sql(f"select * from {dbt.this} where {kept} union all select * from {RESCORED}")
+        return session.sql(f"select * from {rescored}")
+    return session.sql(f"select * from {dbt.this} where {kept} union all select * from {rescored}")
