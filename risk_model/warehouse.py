@@ -353,24 +353,44 @@ def stage_batches(reader: pa.RecordBatchReader, path: Path) -> Path:
     import pyarrow.parquet as pq
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    finished: queue.Queue = queue.Queue(maxsize=1)  # one batch waits, one is written
+    # At most two scans in Python memory (outside DuckDB's memory limit): the one being written
+    # and the one being scored; a scored scan is handed over once the previous one is written.
+    finished: queue.Queue = queue.Queue(maxsize=1)
     failures: list[BaseException] = []
 
     def write() -> None:
+        writer = None
         try:
-            with pq.ParquetWriter(path, reader.schema, compression="zstd") as writer:
-                while (batch := finished.get()) is not None:
-                    writer.write_batch(batch)
+            writer = pq.ParquetWriter(path, reader.schema, compression="zstd")
         except BaseException as error:  # reported by the producing thread
             failures.append(error)
-            while finished.get() is not None:  # let the producer finish or fail
-                pass
+        try:
+            while True:
+                batch = finished.get()
+                try:
+                    if batch is None:
+                        break
+                    if not failures:  # after a failure, only let the producer finish or fail
+                        writer.write_batch(batch)
+                except BaseException as error:
+                    failures.append(error)
+                finally:
+                    batch = None
+                    finished.task_done()
+        finally:
+            if writer is not None:
+                try:
+                    writer.close()
+                except BaseException as error:
+                    failures.append(error)
 
     writer_thread = threading.Thread(target=write, name=f"stage {path.name}", daemon=True)
     writer_thread.start()
     try:
         for batch in reader:
+            finished.join()
             finished.put(batch)
+            del batch
     finally:
         finished.put(None)
         writer_thread.join()
