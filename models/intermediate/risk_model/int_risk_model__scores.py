@@ -36,10 +36,6 @@ def _risk_model():
 RESCORED_FILE = "int_risk_model__scores_rescored.parquet"
 
 
-def sql_path(path) -> str:
-    return str(path).replace("'", "''")
-
-
 def settings(dbt) -> dict:
     """The config keys the risk_model package reads (dbt only passes keys read literally here)."""
     return {
@@ -78,8 +74,8 @@ def model(dbt, session):
     staged = warehouse.stage_batches(
         rescoring.rows, warehouse.model_dir_from(settings(dbt)) / RESCORED_FILE
     )
-    rescored = f"read_parquet('{sql_path(staged)}')"
+    rescored = session.read_parquet(str(staged))
     kept = rescoring.kept_filter()
     if previous is None or kept is None:
-        return session.sql(f"select * from {rescored}")
-    return session.sql(f"select * from {dbt.this} where {kept} union all select * from {rescored}")
+        return rescored
+    return previous.filter(kept).union(rescored)  # union all: by position, duplicates kept
