@@ -8,9 +8,11 @@ For every scale factor (users x days):
 2. hold back the last delivery hour (every file of the latest `<YYYY-MM-DDTHH>`);
 3. the floor: DuckDB reading every landing file once with the declared columns (read_csv /
    read_json / read_parquet, one CREATE TABLE per landed table, 2 threads like the profile);
-4. full rebuild: `dbt build --full-refresh` on the zone without the held-back hour;
-5. T+hours refresh: the held-back hour lands, then `dbt build` (base models load only it), with
-   the full build's partial parse as dagster-dbt gives `make refresh` (no second project parse);
+4. full rebuild: the T+1 job's `dbt build --full-refresh` (orchestration.cadences, unit tests
+   left to CI) on the zone without the held-back hour;
+5. T+hours refresh: the held-back hour lands, then the T+hours job's `dbt build` (base models
+   load only it), with the full build's partial parse as dagster-dbt gives `make refresh` (no
+   second project parse);
 6. the grouping step: `group_users` from the dbt Python model against SciPy's
    `connected_components` on the same edges (int_risk__graph_edges), same process, median of
    several repetitions.
@@ -42,6 +44,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the scheduled jobs' dbt arguments, measured as they run
+
+from orchestration.cadences import dbt_build_args  # noqa: E402
+
 PYTHON = sys.executable
 BATCH_RE = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2})\.[A-Za-z]+$")
 SYSTEMS = [
@@ -399,9 +405,15 @@ def dbt_build(
     raw: Path, warehouse: Path, target: Path, full: bool, select: str | None = None
 ) -> dict:
     dbt = str(Path(PYTHON).parent / "dbt")
-    cmd = [dbt, "build", "--target-path", str(target), "--log-path", str(target / "logs")]
-    if full:
-        cmd.append("--full-refresh")
+    # the T+1 (full) or T+hours (refresh) job's command
+    cmd = [
+        dbt,
+        *dbt_build_args(full),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target / "logs"),
+    ]
     if select:
         cmd += ["--select", select]
     target.mkdir(parents=True, exist_ok=True)

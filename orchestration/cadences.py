@@ -58,6 +58,11 @@ T_PLUS_HOURS = Cadence(
 CADENCES = (T_PLUS_1, T_PLUS_HOURS)
 
 
+# Unit tests feed fixed rows to the SQL, so a scheduled run would only repeat what CI proved: dbt
+# Labs recommends leaving them to development and CI (`make test` runs them in every dbt build).
+PRODUCTION_EXCLUDES = ["--exclude-resource-type", "unit_test"]
+
+
 def dbt_build_args(full_refresh: bool) -> list[str]:
-    """The dbt command of a build; Dagster adds the selection of the assets in the run."""
-    return ["build", "--full-refresh"] if full_refresh else ["build"]
+    """The dbt command of a scheduled build; Dagster adds the selection of the assets in the run."""
+    return ["build", *(["--full-refresh"] if full_refresh else []), *PRODUCTION_EXCLUDES]

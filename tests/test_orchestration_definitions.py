@@ -140,8 +140,9 @@ def test_sensors_are_declared(definitions):  # noqa: F811
 
 
 def test_dbt_arguments_per_cadence():
-    assert dbt_build_args(full_refresh=True) == ["build", "--full-refresh"]
-    assert dbt_build_args(full_refresh=False) == ["build"]
+    scheduled = ["--exclude-resource-type", "unit_test"]  # unit tests run in CI, not on schedules
+    assert dbt_build_args(full_refresh=True) == ["build", "--full-refresh", *scheduled]
+    assert dbt_build_args(full_refresh=False) == ["build", *scheduled]
     assert T_PLUS_1.full_refresh and T_PLUS_1.with_reports
     assert not T_PLUS_HOURS.full_refresh and not T_PLUS_HOURS.with_reports
     assert T_PLUS_HOURS.dbt_exclude == "tag:daily_only"
