@@ -100,7 +100,8 @@ clean-data:
 	rm -rf data target logs
 
 # Benchmarks at 50k, 200k and 500k users x 90 days (long: hours); results in bench/results.md.
-# Smaller: make bench BENCH_ARGS="--scales 10k,50k".
+# Smaller: make bench BENCH_ARGS="--scales 10k,50k". A zone made elsewhere (left unchanged):
+# make bench BENCH_ARGS="--zone /path/to/landing --out bench/results_zone.md".
 bench: setup
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
 

@@ -193,6 +193,12 @@ def scale_label(users: int) -> str:
     return f"{users // 1000}k" if users % 1000 == 0 else str(users)
 
 
+def row_label(res: dict) -> str:
+    """`200k x 90`, or for a zone made elsewhere (`--zone`) its measured size and folder name."""
+    label = f"{scale_label(res['users'])} x {res['days']}"
+    return f"{label} (zone `{Path(res['zone']).name}`)" if res.get("zone") else label
+
+
 # ---------------------------------------------------------------------------- measuring
 def _children(pid: int) -> list[int]:
     out = []
@@ -490,11 +496,8 @@ def run_scale(
             dest.parent.mkdir(parents=True, exist_ok=True)
             f.replace(dest)
         shutil.rmtree(held)
-    files = [str(p.relative_to(raw)) for s in SYSTEMS for p in (raw / s).rglob("*.*")]
-    res["files"] = len(files)
-    res["zone_bytes"] = sum((raw / f).stat().st_size for f in files)
-    counts = (raw / "_truth" / "row_counts.csv").read_text().split()[1:]
-    res["raw_rows"] = {line.split(",")[0]: int(line.split(",")[1]) for line in counts}
+    res.update(zone_size(raw))
+    res["raw_rows"] = truth_row_counts(raw)
 
     if generate_only:
         res["load_after"] = loadavg()
@@ -513,6 +516,85 @@ def run_scale(
         res["load_after"] = loadavg()
         res["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         return res
+
+    return measure_zone(base, res, reps, log)
+
+
+def zone_size(raw: Path) -> dict:
+    files = [p for s in SYSTEMS for p in (raw / s).rglob("*.*")]
+    return {"files": len(files), "zone_bytes": sum(p.stat().st_size for p in files)}
+
+
+def truth_row_counts(raw: Path) -> dict | None:
+    """Raw records per table from the generator's `_truth/row_counts.csv` (None for a zone that has
+    no ground truth: the warehouse's load reconciliation counts them after the build)."""
+    truth = raw / "_truth" / "row_counts.csv"
+    if not truth.exists():
+        return None
+    counts = truth.read_text().split()[1:]
+    return {line.split(",")[0]: int(line.split(",")[1]) for line in counts}
+
+
+def link_zone(zone: Path, raw: Path) -> int:
+    """Mirror a landing zone into `raw` with hard links (a copy where linking fails), so holding
+    back its last hour moves links in the bench's folder and never touches the zone itself."""
+    shutil.rmtree(raw, ignore_errors=True)
+    linked = 0
+    for source in sorted(zone.rglob("*")):
+        if not source.is_file():
+            continue
+        dest = raw / source.relative_to(zone)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, dest)
+        except OSError:
+            shutil.copy2(source, dest)
+        linked += 1
+    return linked
+
+
+def warehouse_scale(warehouse: Path) -> dict:
+    """Users, days and raw records of a built warehouse: the scale of a zone not generated here."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (users,) = con.execute("select count(*) from marts.dim_users").fetchone()
+        (days,) = con.execute(
+            "select date_diff('day', first_activity_date, last_activity_date) + 1"
+            " from intermediate.int_platform__data_window"
+        ).fetchone()
+        rows = con.execute(
+            "select source_table, raw_rows from audit.load_reconciliation"
+        ).fetchall()
+    return {"users": users, "days": days, "raw_rows": {table: n for table, n in rows}}
+
+
+def run_zone(zone: Path, work: Path, reps: int, log=print) -> dict:
+    """The measurements of run_scale (steps 2-6) on a landing zone made elsewhere (`--zone`)."""
+    base = work / f"zone_{zone.resolve().name}"
+    raw = base / "raw"
+    base.mkdir(parents=True, exist_ok=True)
+    res: dict = {
+        "zone": str(zone.resolve()),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "load_before": loadavg(),
+        "duckdb_memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT"),
+    }
+    log(f"[{zone}] linking {link_zone(zone, raw)} files ...")
+    res.update(zone_size(raw))
+    res["raw_rows"] = truth_row_counts(raw)
+    res = measure_zone(base, res, reps, log)
+    scale = warehouse_scale(base / "warehouse.duckdb")
+    res.update({k: v for k, v in scale.items() if k != "raw_rows" or res["raw_rows"] is None})
+    return res
+
+
+def measure_zone(base: Path, res: dict, reps: int, log=print) -> dict:
+    """Steps 2-6 on the zone in `base / "raw"`: hold back its last hour, the floor, a full rebuild,
+    the T+hours refresh with the held-back hour, the grouping step."""
+    raw, held = base / "raw", base / "held_back"
+    files = [str(p.relative_to(raw)) for s in SYSTEMS for p in (raw / s).rglob("*.*")]
+    users = res.get("users", base.name)
 
     # 2. hold back the last delivery hour
     last, last_files = last_delivery(files)
@@ -640,7 +722,8 @@ def render_markdown(meta: dict, results: list[dict]) -> str:
         f"- machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, "
         f"{meta['machine']['memory']} RAM, {meta['machine']['os']}",
         "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
-        "- dbt: `dbt build` (seeds, models, data tests, unit tests), profile `dev`, 2 threads",
+        "- dbt: the scheduled jobs' `dbt build` (seeds, models, data tests; unit tests run in CI), "
+        "profile `dev`, 2 threads",
         "",
         "## Per scale factor",
         "",
@@ -664,7 +747,7 @@ def render_markdown(meta: dict, results: list[dict]) -> str:
                 else "generation only"
             )
             lines.append(
-                f"| {scale_label(r['users'])} x {r['days']} | {r['zone_bytes'] / 2**30:.2f} GB, "
+                f"| {row_label(r)} | {r['zone_bytes'] / 2**30:.2f} GB, "
                 f"{sum(r['raw_rows'].values()):,} rows | {r['files']:,} | "
                 f"{fmt_s(gen.get('seconds'))} | {what} | | | {grouping} | "
                 f"{fmt_gb(gen.get('peak_rss'))} / "
@@ -675,7 +758,7 @@ def render_markdown(meta: dict, results: list[dict]) -> str:
         g = r.get("grouping", {})
         gen, full, ref = r.get("generate", {}), r.get("full", {}), r.get("refresh", {})
         lines.append(
-            f"| {scale_label(r['users'])} x {r['days']} | {r['zone_bytes'] / 2**30:.2f} GB, "
+            f"| {row_label(r)} | {r['zone_bytes'] / 2**30:.2f} GB, "
             f"{sum(r['raw_rows'].values()):,} rows | {r['files']:,} | {fmt_s(gen.get('seconds'))} "
             f"| {fmt_s(r.get('floor', {}).get('seconds'))} | {fmt_s(full.get('seconds'))} "
             f"(models {fmt_s(full.get('model_seconds'))}, tests {fmt_s(full.get('test_seconds'))}) "
@@ -827,6 +910,30 @@ def write_report(work: Path, out: Path) -> None:
         )
 
 
+def result_key(res: dict) -> tuple:
+    return res["users"], res["days"], res.get("zone")
+
+
+def store_result(
+    work: Path, res: dict, generate_only: bool = False, grouping_only: bool = False
+) -> None:
+    """Keep one result per scale (or zone) in `<work>/results.json`, the newest."""
+    store = work / "results.json"
+    results = json.loads(store.read_text()) if store.exists() else []
+    keep = [r for r in results if result_key(r) != result_key(res)]
+    old = [r for r in results if result_key(r) == result_key(res)]
+    if old and generate_only:  # keep an earlier full measurement of the same scale
+        res = {**old[0], "generate": res["generate"]}
+    elif old and grouping_only:  # keep the rest of an earlier measurement
+        res = {**old[0], **{k: res[k] for k in ("grouping_inputs", "grouping")}}
+    store.write_text(json.dumps(keep + [res], indent=1))
+
+
+def drop_zone_copy(base: Path) -> None:
+    shutil.rmtree(base / "raw", ignore_errors=True)
+    (base / "warehouse.duckdb").unlink(missing_ok=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="step")
@@ -848,6 +955,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep zones and warehouses")
     p.add_argument("--render-only", action="store_true")
     p.add_argument(
+        "--zone",
+        type=Path,
+        help="measure a landing zone made elsewhere (any zone that honours the contract) instead "
+        "of generating one; the zone itself is not changed",
+    )
+    p.add_argument(
         "--generate-only", action="store_true", help="only generate (time and peak memory)"
     )
     p.add_argument(
@@ -863,7 +976,13 @@ def main(argv: list[str] | None = None) -> int:
         step_grouping(a.warehouse, a.reps, a.json)
         return 0
     a.work.mkdir(parents=True, exist_ok=True)
-    if not a.render_only:
+    if a.zone is not None and not a.render_only:
+        res = run_zone(a.zone, a.work, a.reps, log=lambda m: print(m, flush=True))
+        store_result(a.work, res)
+        write_report(a.work, a.out)
+        if not a.keep:
+            drop_zone_copy(a.work / f"zone_{a.zone.resolve().name}")
+    elif not a.render_only:
         for users in parse_scales(a.scales):
             res = run_scale(
                 users,
@@ -876,21 +995,10 @@ def main(argv: list[str] | None = None) -> int:
                 generate_only=a.generate_only,
                 grouping_only=a.grouping_only,
             )
-            store = a.work / "results.json"
-            results = json.loads(store.read_text()) if store.exists() else []
-            keep = [r for r in results if (r["users"], r["days"]) != (users, a.days)]
-            old = [r for r in results if (r["users"], r["days"]) == (users, a.days)]
-            if old and a.generate_only:  # keep an earlier full measurement of the same scale
-                res = {**old[0], "generate": res["generate"]}
-            elif old and a.grouping_only:  # keep the rest of an earlier measurement
-                res = {**old[0], **{k: res[k] for k in ("grouping_inputs", "grouping")}}
-            results = keep
-            store.write_text(json.dumps(results + [res], indent=1))
+            store_result(a.work, res, generate_only=a.generate_only, grouping_only=a.grouping_only)
             write_report(a.work, a.out)
             if not a.keep:
-                base = a.work / f"u{users}_d{a.days}_s{a.seed}"
-                shutil.rmtree(base / "raw", ignore_errors=True)
-                (base / "warehouse.duckdb").unlink(missing_ok=True)
+                drop_zone_copy(a.work / f"u{users}_d{a.days}_s{a.seed}")
     write_report(a.work, a.out)
     print(f"wrote {a.out}")
     return 0

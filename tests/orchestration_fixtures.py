@@ -16,25 +16,12 @@ import pytest
 from conftest import PROJECT_DIR
 
 PYTHON = sys.executable
-_PARSED: list[Path] = []  # each test module imports the fixture: parse once per session anyway
 
 
 @pytest.fixture(scope="session")
-def dbt_target(tmp_path_factory) -> Path:
-    """A dbt target directory holding a freshly parsed manifest."""
-    if _PARSED:
-        return _PARSED[0]
-    target = tmp_path_factory.mktemp("dagster_target")
-    environment = {**os.environ, "DBT_TARGET_PATH": str(target)}
-    environment.pop("DAGSTER_HOME", None)
-    subprocess.run(
-        [str(Path(PYTHON).with_name("dbt")), "parse", "--quiet", "--target-path", str(target)],
-        cwd=PROJECT_DIR,
-        env={**environment, "DBT_PROFILES_DIR": str(PROJECT_DIR)},
-        check=True,
-    )
-    _PARSED.append(target)
-    return target
+def dbt_target(parsed_project) -> Path:
+    """A dbt target directory holding a freshly parsed manifest (the session's one parse)."""
+    return parsed_project
 
 
 @pytest.fixture

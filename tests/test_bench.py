@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -167,3 +168,53 @@ def test_model_group():
     assert bench.model_group("int_risk_model__scores").startswith("risk model")
     assert bench.model_group("int_risk__graph_edges") == "intermediate"
     assert bench.model_group("dim_users") == "marts and audit"
+
+
+def test_link_zone_mirrors_a_zone_that_holding_back_leaves_untouched(tmp_path):
+    zone = tmp_path / "landing"
+    files = {
+        "app/users/2026-01-05T00.csv": "user_id\nu1\n",
+        "app/users/2026-01-05T01.csv": "user_id\nu2\n",
+        "events/app_events/2026-01-05T01.jsonl": '{"event_id": "e1"}\n',
+    }
+    for name, text in files.items():
+        (zone / name).parent.mkdir(parents=True, exist_ok=True)
+        (zone / name).write_text(text)
+    raw = tmp_path / "bench" / "raw"
+    (raw / "stale").mkdir(parents=True)  # left by an earlier run: replaced, not merged
+    assert bench.link_zone(zone, raw) == 3
+    assert sorted(str(p.relative_to(raw)) for p in raw.rglob("*") if p.is_file()) == sorted(files)
+    # the bench holds back the last hour by moving files out of its copy
+    held = tmp_path / "bench" / "held_back" / "app" / "users"
+    held.mkdir(parents=True)
+    (raw / "app/users/2026-01-05T01.csv").replace(held / "2026-01-05T01.csv")
+    assert {name: (zone / name).read_text() for name in files} == files
+    assert bench.zone_size(raw) == {"files": 2, "zone_bytes": len("user_id\nu1\n") + 19}
+
+
+def test_truth_row_counts_only_where_the_generator_left_them(tmp_path):
+    assert bench.truth_row_counts(tmp_path) is None
+    (tmp_path / "_truth").mkdir()
+    (tmp_path / "_truth" / "row_counts.csv").write_text(
+        "table,rows\napp/users,12\nrisk/decisions,3\n"
+    )
+    assert bench.truth_row_counts(tmp_path) == {"app/users": 12, "risk/decisions": 3}
+
+
+def test_results_keep_the_newest_per_scale_and_zone(tmp_path):
+    generated = {"users": 1000, "days": 14, "full": {"seconds": 9.0}}
+    zone = {"users": 1000, "days": 14, "zone": "/z/landing", "full": {"seconds": 5.0}}
+    bench.store_result(tmp_path, generated)
+    bench.store_result(tmp_path, zone)
+    bench.store_result(tmp_path, {**generated, "full": {"seconds": 8.0}})
+    stored = json.loads((tmp_path / "results.json").read_text())
+    assert sorted((r.get("zone", ""), r["full"]["seconds"]) for r in stored) == [
+        ("", 8.0),
+        ("/z/landing", 5.0),
+    ]
+    # a generation-only run keeps the earlier measurement of its scale, with the new generation
+    bench.store_result(tmp_path, {"users": 1000, "days": 14, "generate": {"seconds": 1.0}}, True)
+    (kept,) = [r for r in json.loads((tmp_path / "results.json").read_text()) if "zone" not in r]
+    assert kept["full"] == {"seconds": 8.0} and kept["generate"] == {"seconds": 1.0}
+    assert bench.row_label(zone) == "1k x 14 (zone `landing`)"
+    assert bench.row_label(generated) == "1k x 14"

@@ -1,7 +1,7 @@
 """The hand-made landing zone in tests/fixtures/landing_minimal, checked against values worked
 out by hand from its files (each expectation says how)."""
 
-from conftest import query
+from conftest import columns_holding, query
 
 
 def test_reconciliation_matches_the_hand_count(minimal_warehouse):
@@ -87,22 +87,15 @@ def test_phones_of_one_number_in_different_formats_hash_alike(minimal_warehouse)
 
 def test_no_email_or_phone_in_clear_past_staging(minimal_warehouse):
     clear_values = ["alice@example.com", "Alice@Example.COM", "qa1@QA.internal", "7700 900123"]
-    columns = query(
+    offenders = columns_holding(
         minimal_warehouse,
-        """
-        select table_schema, table_name, column_name from information_schema.columns
-        where data_type = 'VARCHAR'
-          and (table_schema in ('intermediate', 'marts', 'audit')
-               or (table_schema = 'staging' and table_name like 'stg_%'))
-        """,
+        lambda column: " or ".join(f"contains(\"{column}\", '{value}')" for value in clear_values),
     )
-    for schema, table, column in columns:
-        hits = query(
-            minimal_warehouse,
-            f'select count(*) from "{schema}"."{table}" where '
-            + " or ".join(f"contains(\"{column}\", '{value}')" for value in clear_values),
-        )
-        assert hits == [(0,)], f"{schema}.{table}.{column} holds a raw email or phone"
+    assert offenders == [], "raw email or phone past staging"
+    # the scan reaches the staged users: it finds a pseudonymised email hash where it is
+    assert "staging.stg_app__users.email_hash" in columns_holding(
+        minimal_warehouse, lambda column: f'"{column}" is not null'
+    )
 
 
 def test_money_is_converted_by_exponent_and_latest_rate(minimal_warehouse):

@@ -4,16 +4,14 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_ZONE, PROJECT_DIR, run_dbt
+from conftest import PROJECT_DIR
 
 STAGING_SHARED_MODELS = {"stg_reference__fx_rates"}  # USD conversion in staging needs the rates
 
 
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory) -> dict:
-    target = tmp_path_factory.mktemp("parse")
-    run_dbt(["parse"], FIXTURE_ZONE, target / "unused.duckdb", target)
-    return json.loads((target / "manifest.json").read_text())
+def manifest(parsed_project) -> dict:
+    return json.loads((parsed_project / "manifest.json").read_text())
 
 
 def models(manifest):
