@@ -520,9 +520,19 @@ def run_scale(
     return measure_zone(base, res, reps, log)
 
 
+def landed_files(raw: Path) -> list[Path]:
+    """The delivered files of a zone (its systems' folders; `_truth/` and markers aside)."""
+    return [p for s in SYSTEMS for p in (raw / s).rglob("*.*")]
+
+
 def zone_size(raw: Path) -> dict:
-    files = [p for s in SYSTEMS for p in (raw / s).rglob("*.*")]
+    files = landed_files(raw)
     return {"files": len(files), "zone_bytes": sum(p.stat().st_size for p in files)}
+
+
+def zone_dir(work: Path, zone: Path) -> Path:
+    """The bench's folder for a zone made elsewhere: its mirror, warehouse and logs."""
+    return work / f"zone_{zone.resolve().name}"
 
 
 def truth_row_counts(raw: Path) -> dict | None:
@@ -571,7 +581,7 @@ def warehouse_scale(warehouse: Path) -> dict:
 
 def run_zone(zone: Path, work: Path, reps: int, log=print) -> dict:
     """The measurements of run_scale (steps 2-6) on a landing zone made elsewhere (`--zone`)."""
-    base = work / f"zone_{zone.resolve().name}"
+    base = zone_dir(work, zone)
     raw = base / "raw"
     base.mkdir(parents=True, exist_ok=True)
     res: dict = {
@@ -585,7 +595,9 @@ def run_zone(zone: Path, work: Path, reps: int, log=print) -> dict:
     res["raw_rows"] = truth_row_counts(raw)
     res = measure_zone(base, res, reps, log)
     scale = warehouse_scale(base / "warehouse.duckdb")
-    res.update({k: v for k, v in scale.items() if k != "raw_rows" or res["raw_rows"] is None})
+    res["users"], res["days"] = scale["users"], scale["days"]
+    if res["raw_rows"] is None:  # no ground truth: what the load reconciliation counted
+        res["raw_rows"] = scale["raw_rows"]
     return res
 
 
@@ -593,7 +605,7 @@ def measure_zone(base: Path, res: dict, reps: int, log=print) -> dict:
     """Steps 2-6 on the zone in `base / "raw"`: hold back its last hour, the floor, a full rebuild,
     the T+hours refresh with the held-back hour, the grouping step."""
     raw, held = base / "raw", base / "held_back"
-    files = [str(p.relative_to(raw)) for s in SYSTEMS for p in (raw / s).rglob("*.*")]
+    files = [str(p.relative_to(raw)) for p in landed_files(raw)]
     users = res.get("users", base.name)
 
     # 2. hold back the last delivery hour
@@ -981,7 +993,7 @@ def main(argv: list[str] | None = None) -> int:
         store_result(a.work, res)
         write_report(a.work, a.out)
         if not a.keep:
-            drop_zone_copy(a.work / f"zone_{a.zone.resolve().name}")
+            drop_zone_copy(zone_dir(a.work, a.zone))
     elif not a.render_only:
         for users in parse_scales(a.scales):
             res = run_scale(
