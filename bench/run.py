@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import glob
 import json
 import os
 import platform
@@ -139,7 +140,13 @@ def floor_query(pattern: str, fmt: str, columns: list[str]) -> str:
             f"columns = {spec}, ignore_errors = true, filename = true)"
         )
     if fmt == "parquet":
-        return f"select * from read_parquet('{quoted}', union_by_name = true, filename = true)"
+        # read_parquet fails on a zero-byte file (an empty delivery); it holds no record to read.
+        files = [
+            "'" + f.replace("'", "''") + "'" for f in sorted(glob.glob(pattern)) if os.path.getsize(f) > 0
+        ]
+        if not files:
+            return "select null::varchar as filename where false"
+        return f"select * from read_parquet([{', '.join(files)}], union_by_name = true, filename = true)"
     raise ValueError(fmt)
 
 

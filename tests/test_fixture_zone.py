@@ -15,7 +15,7 @@ def test_reconciliation_matches_the_hand_count(minimal_warehouse):
         "payments/payment_attempts": (7, 3, 1, 3),
         "payments/chargebacks": (2, 1, 0, 1),  # cb2 has a negative amount
         "payments/payouts": (2, 1, 1, 0),  # po1 pending, then paid
-        "trading/trades": (3, 1, 1, 1),  # tr1 twice, tr2 with price 0
+        "trading/trades": (3, 1, 1, 1),  # tr1 twice, tr2 with price 0; T13 is a zero-byte file
         "promotions/redemptions": (2, 1, 0, 1),  # r2 bonus "abc"
         "marketing/search_ads": (3, 2, 1, 0),  # s1 restated once
         "marketing/social_ads": (1, 1, 0, 0),

@@ -176,8 +176,23 @@ select
 from extracted
 {%- endmacro %}
 
-{#- Parquet is typed by its writer; values are still validated like any other format. -#}
+{#- Parquet is typed by its writer; values are still validated like any other format. With no
+    readable file yet (landing_files returns none) the reader selects no rows, as read_text does. -#}
 {% macro default__landing_parquet_records(relation, columns) -%}
+{%- set files = landing_files(relation) -%}
+{%- if files is none -%}
+    {%- set files -%}
+(
+    select
+        null::varchar as filename,
+        null::bigint as file_row_number,
+        {%- for column in columns %}
+        null::varchar as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    where false
+)
+    {%- endset -%}
+{%- endif %}
 select
     filename as _file,
     {{ landing_batch_columns('filename') }},
@@ -189,5 +204,5 @@ select
     {%- for column in columns %}
     {{ column }}{{ "," if not loop.last }}
     {%- endfor %}
-from {{ landing_files(relation) }}
+from {{ files }}
 {%- endmacro %}
