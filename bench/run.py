@@ -142,7 +142,9 @@ def floor_query(pattern: str, fmt: str, columns: list[str]) -> str:
     if fmt == "parquet":
         # read_parquet fails on a zero-byte file (an empty delivery); it holds no record to read.
         files = [
-            "'" + f.replace("'", "''") + "'" for f in sorted(glob.glob(pattern)) if os.path.getsize(f) > 0
+            "'" + f.replace("'", "''") + "'"
+            for f in sorted(glob.glob(pattern))
+            if os.path.getsize(f) > 0
         ]
         if not files:
             return "select null::varchar as filename where false"
