@@ -23,7 +23,8 @@ MALFORMED = "_structure_error is not null"
 
 def rewrite_csv(source: Path, target: Path, rng: random.Random) -> None:
     """Every field quoted, CRLF line ends, a byte-order mark, the columns in another order."""
-    rows = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8-sig"))))
+    with source.open(encoding="utf-8-sig", newline="") as file:  # line breaks in fields kept
+        rows = list(csv.reader(file))
     if not rows:
         target.write_bytes(b"")
         return
