@@ -5,6 +5,7 @@ Most tests run the risk_model package on a small synthetic warehouse held in an 
 (the same relations the dbt Python models receive), so they need no dbt build; the last ones check
 the point-in-time SQL on the generated zone the suite builds anyway."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -444,6 +445,16 @@ def test_a_run_rescores_from_the_first_changed_snapshot(warehouse, built):
     full, _ = scores_after(warehouse, built, edited, "select * from scans")
     assert rows_of(table) == rows_of(full)
     assert rows_of(full) != rows_of(built["scores"])
+
+
+def test_the_prediction_cache_key_is_a_digest_of_the_shape_and_float64_bytes():
+    """Cache entries written before stay valid: the key is BLAKE2b-160 of the shape, then the rows
+    as C-ordered float64 bytes, whatever the input's dtype or memory order."""
+    x = np.asfortranarray(np.arange(12, dtype=np.int32).reshape(4, 3))
+    expected = hashlib.blake2b(digest_size=20)
+    expected.update(b"(4, 3)")
+    expected.update(np.arange(12, dtype=np.float64).tobytes())
+    assert prediction_cache.digest(x) == expected.hexdigest()
 
 
 def test_the_prediction_cache_is_keyed_by_the_rows(built, tmp_path):
