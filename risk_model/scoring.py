@@ -107,10 +107,11 @@ def explain(model: TrainedModel, x: np.ndarray) -> dict:
 
 
 def scan_batch(
-    scan, version, users, x, score, new_high, latest, model, floor, fingerprint
+    scan, version, users, x, score, new_high, latest, model, fingerprint
 ) -> pa.RecordBatch:
-    """The rows of one scan, built column by column; reason columns are filled on the rows that
-    carry them (a new high at or above the floor, or the latest scan) and null elsewhere."""
+    """The stored rows of one scan, built column by column; reason columns are filled on the rows
+    that carry them (a new high, which is at or above the floor, or the latest scan) and null
+    elsewhere."""
     n = len(users)
 
     def constant(value, name):
@@ -126,7 +127,7 @@ def scan_batch(
         "score_log_odds": pa.array(log_odds(score), pa.float64()),
         "scan_fingerprint": constant(fingerprint, "scan_fingerprint"),
     }
-    rows = np.nonzero((new_high & (score >= floor)) | latest)[0]
+    rows = np.nonzero(new_high | latest)[0]
     explained = explain(model, x[rows]) if rows.size else {}
     # each explained row's position among the explained ones; null on the other rows
     position = np.zeros(n, dtype=np.int64)
@@ -261,18 +262,24 @@ def build(config, registry, scans, history, previous=None) -> Rescoring:
             score = scan_scores(models[version], scan)
             users, x = snapshot(scan)
             position = np.searchsorted(every_user, users)
-            new_high = score > best[position]
-            best[position[new_high]] = score[new_high]
+            above_best = score > best[position]
+            best[position[above_best]] = score[above_best]
+            # Only rows at or above the floor are stored (and every row of the latest scan): no
+            # reader looks below it, and storing every user at every scan made this the largest
+            # table of the warehouse. A new high counts from the floor, so it is the same whether
+            # the scans before were stored (an incremental run) or all scored (a full build).
+            latest = scan == scored[-1]
+            new_high = above_best & (score >= floor)
+            stored = np.ones(len(users), dtype=bool) if latest else score >= floor
             yield scan_batch(
                 scan,
                 version,
-                users,
-                x,
-                score,
-                new_high,
-                scan == scored[-1],
+                users[stored],
+                x[stored],
+                score[stored],
+                new_high[stored],
+                latest,
                 models[version],
-                floor,
                 fingerprints[scan],
             )
 

@@ -579,6 +579,38 @@ def test_scores_are_reproducible_from_the_saved_model_file(warehouse, built):
     assert np.array_equal(model.predict(x), np.array([latest[u]["score"] for u in users]))
 
 
+def test_scores_below_the_floor_are_stored_at_the_latest_scan_only(warehouse, built):
+    """A scan before the latest stores exactly its users scoring at or above the reason floor (the
+    scores recomputed here from the saved file); the latest scan stores every user."""
+    floor = 0.05
+    scores = built["scores"].to_pylist()
+    latest_scan = max(r["scored_at"] for r in scores)
+    for scan in sorted({r["scored_at"] for r in scores})[-6:]:
+        stored = {r["user_id"]: r["score"] for r in scores if r["scored_at"] == scan}
+        model = registry.load(
+            built["model_dir"], next(r["model_version"] for r in scores if r["scored_at"] == scan)
+        )
+        columns = scan_rows(warehouse, [scan]).order("user_id").arrow()
+        columns = columns.read_all() if hasattr(columns, "read_all") else columns
+        x = np.column_stack([columns.column(f).to_numpy() for f in FEATURES])
+        score = model.predict(x)
+        users = np.array(columns.column("user_id").to_pylist())
+        expected = users if scan == latest_scan else users[score >= floor]
+        assert sorted(stored) == sorted(expected.tolist())
+        assert scan == latest_scan or 0 < len(expected) < len(users)  # the floor does cut
+
+
+def test_a_new_high_is_a_score_from_the_floor_up_above_the_users_earlier_ones(built):
+    best, flagged = {}, 0
+    for row in sorted(built["scores"].to_pylist(), key=lambda r: r["scored_at"]):
+        expected = row["score"] >= 0.05 and row["score"] > best.get(row["user_id"], -1.0)
+        assert row["is_new_high"] == expected
+        flagged += expected
+        if row["score"] >= 0.05:
+            best[row["user_id"]] = max(best.get(row["user_id"], -1.0), row["score"])
+    assert flagged
+
+
 def test_reason_codes_add_up_to_the_score(built):
     explained = [r for r in built["scores"].to_pylist() if r["reasons"] is not None]
     assert explained

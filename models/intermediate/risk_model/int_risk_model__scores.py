@@ -1,7 +1,9 @@
-"""Scores of every real user at every daily scan since the first champion, by the champion of that
-scan, loaded from its saved model file (so a score is reproducible from the file). Reason codes are
-computed on each user's latest scan and on every scan at which the user's score reached a new high
-(so the first scan at or above any threshold carries them).
+"""Scores of the real users at every daily scan since the first champion, by the champion of that
+scan, loaded from its saved model file (so a score is reproducible from the file). Every user is
+scored at every scan; stored are the scores at or above var risk_model_reason_floor and every
+user's score at the latest scan. Reason codes are computed on each user's latest scan and on every
+scan at which the user's score reached a new high from the floor up (so the first scan at or above
+any threshold carries them).
 
 A run keeps the scans of its previous table before the first scan whose champion, snapshot or
 code (`scan_fingerprint`) or latest-ness changed, and scores only the scans from there on: the

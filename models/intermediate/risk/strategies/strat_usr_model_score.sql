@@ -5,6 +5,16 @@
 -- first models, trained on a few weeks, are confident and wrong too often to act on). The scan is
 -- on the T+1 cadence and uses only records delivered by then, so replaying the deliveries raises
 -- the same alerts.
+{#- int_risk_model__scores stores scores from the reason floor up (and the latest scan): a lower
+    threshold would miss crossings, so it is refused at compile time. -#}
+{%- if var('risk_model_alert_threshold', 0.95) | float < var('risk_model_reason_floor', 0.05) | float -%}
+    {{ exceptions.raise_compiler_error(
+        "var risk_model_alert_threshold (" ~ var('risk_model_alert_threshold', 0.95)
+        ~ ") must be at least var risk_model_reason_floor (" ~ var('risk_model_reason_floor', 0.05)
+        ~ "): scores below the floor are stored for the latest scan only"
+    ) }}
+{%- endif %}
+
 with trusted_models as (
     select model_version
     from {{ ref('int_risk_model__registry') }}
