@@ -162,6 +162,19 @@ def scan_fingerprints(point_in_time: PointInTime, scans, floor: float) -> dict:
     }
 
 
+def chained_fingerprints(scans: list, champion, fingerprints: dict) -> dict:
+    """Per scan, a digest of its champion and fingerprint and those of every scan before it: a
+    scan's rows depend on exactly these (a new high is measured against the earlier scans), and
+    a scan that stored no row (every score below the floor) is still covered by the next stored
+    scan's digest."""
+    digest = hashlib.blake2b(digest_size=16)
+    chained = {}
+    for scan in scans:
+        digest.update(f"{scan.isoformat()}|{champion(scan)}|{fingerprints[scan]};".encode())
+        chained[scan] = digest.copy().hexdigest()
+    return chained
+
+
 def stored_scans(previous) -> dict:
     """What an earlier run stored per scan: (champion, fingerprint, was it the latest scan)."""
     columns = arrays(
@@ -202,11 +215,11 @@ class Rescoring:
 
 
 def build(config, registry, scans, history, previous=None) -> Rescoring:
-    """Rows of every scan from the first champion on. With `previous` (the table of an earlier
-    run), the scans before the first one whose champion, snapshot (fingerprint) or latest-ness
-    changed are kept as they are and only the scans from it on are scored: a scan's rows depend
-    on those and on the scans before it alone (a new high is measured against them), so the kept
-    rows are the rows a full build would give."""
+    """Stored rows of every scan from the first champion on. With `previous` (the table of an
+    earlier run), the scans up to the last stored one whose chained fingerprint (its and every
+    earlier scan's champion and snapshot) and latest-ness are unchanged are kept as they are, and
+    only the scans after it are scored: a scan's rows depend on those alone, so the kept rows are
+    the rows a full build would give."""
     settings = settings_from(config)
     floor = settings.reason_floor
     timeline = champion_timeline(registry)
@@ -217,10 +230,13 @@ def build(config, registry, scans, history, previous=None) -> Rescoring:
     point_in_time = PointInTime.of(history, scans, settings)
     snapshot = snapshot_loader(point_in_time)
     scored = [scan for scan in calendar if scan >= timeline[0][0]]
-    fingerprints = scan_fingerprints(point_in_time, scored, floor)
 
     def champion(scan) -> str:
         return [v for start, v in timeline if start <= scan][-1]
+
+    fingerprints = chained_fingerprints(
+        scored, champion, scan_fingerprints(point_in_time, scored, floor)
+    )
 
     every_user = np.asarray(
         arrays(history.project("user_id").distinct().order("user_id"))["user_id"]
@@ -229,15 +245,15 @@ def build(config, registry, scans, history, previous=None) -> Rescoring:
     todo, kept = scored, Rescoring(rows=None)
     if previous is not None and scored:
         stored = stored_scans(previous)
-        first_changed = next(
+        unchanged_through = max(
             (
                 i
                 for i, scan in enumerate(scored)
-                if stored.get(scan) != (champion(scan), fingerprints[scan], scan == scored[-1])
+                if stored.get(scan) == (champion(scan), fingerprints[scan], scan == scored[-1])
             ),
-            len(scored),
+            default=-1,
         )
-        todo = scored[first_changed:]
+        todo = scored[unchanged_through + 1 :]
         kept = Rescoring(
             rows=None,
             keep_from=scored[0],

@@ -376,10 +376,12 @@ def rows_of(table: pa.Table) -> list[tuple]:
     return sorted(tuple(r.values()) for r in table.to_pylist())
 
 
-def scores_after(warehouse, built, history_sql: str, scans_sql: str, previous=None) -> pa.Table:
+def scores_after(
+    warehouse, built, history_sql: str, scans_sql: str, previous=None, floor: float = 0.05
+) -> pa.Table:
     """The scores table a run writes: the kept rows of `previous` (a registered table name), then
     the rescored scans, as int_risk_model__scores composes them."""
-    config = {"model_dir": str(built["model_dir"]), "seed": 7, "reason_floor": 0.05}
+    config = {"model_dir": str(built["model_dir"]), "seed": 7, "reason_floor": floor}
     rescoring = scoring.build(
         config,
         warehouse.table("registry_table"),
@@ -403,6 +405,26 @@ def test_a_run_without_changes_keeps_every_scan(warehouse, built):
     )
     assert rescored.num_rows == 0
     assert rows_of(table) == rows_of(built["scores"])
+
+
+def test_a_scan_that_stored_no_row_is_kept_too(warehouse, built):
+    """With a floor above every score of some scans, those scans store nothing; a run without
+    changes still rescores nothing (the next stored scan's chained fingerprint covers them)."""
+    scores = built["scores"].to_pylist()
+    scans = sorted({r["scored_at"] for r in scores})[:-1]  # the latest stores every user
+    best_per_scan = [max(r["score"] for r in scores if r["scored_at"] == s) for s in scans]
+    floor = float(np.median(best_per_scan))
+    full, _ = scores_after(
+        warehouse, built, "select * from history", "select * from scans", floor=floor
+    )
+    stored_scans = set(full.column("scored_at").to_pylist())
+    assert any(s not in stored_scans for s in scans)  # some scans stored nothing
+    warehouse.register("floored_scores", full)
+    table, rescored = scores_after(
+        warehouse, built, "select * from history", "select * from scans", "floored_scores", floor
+    )
+    assert rescored.num_rows == 0
+    assert rows_of(table) == rows_of(full)
 
 
 def test_a_run_after_a_new_scan_equals_a_full_build(warehouse, built):
