@@ -113,6 +113,15 @@ def scan_rows(connection, scans=SCANS):
     )
 
 
+def scan_features(connection, scans=SCANS, order="scan_at, user_id") -> tuple[list, np.ndarray]:
+    """The user ids and feature matrix of some scans' rows, in `order`."""
+    rows = scan_rows(connection, scans).order(order).arrow()
+    rows = rows.read_all() if hasattr(rows, "read_all") else rows
+    return rows.column("user_id").to_pylist(), np.column_stack(
+        [rows.column(f).to_numpy() for f in FEATURES]
+    )
+
+
 def build_all(connection, model_dir) -> dict:
     """What the three dbt Python models do, in order."""
     config = {"model_dir": str(model_dir), "seed": 7, "reason_floor": 0.05}
@@ -363,9 +372,7 @@ def cached_models(built):
 
 def test_scores_do_not_depend_on_the_scoring_thread_count(warehouse, built, monkeypatch):
     model = cached_models(built)[-1]
-    snapshot = scan_rows(warehouse).order("scan_at, user_id").arrow()
-    snapshot = snapshot.read_all() if hasattr(snapshot, "read_all") else snapshot
-    x = np.column_stack([snapshot.column(f).to_numpy() for f in FEATURES])
+    _, x = scan_features(warehouse)
     monkeypatch.setattr(training, "PREDICT_THREADS", 1)
     one = model.predict(x)
     monkeypatch.setattr(training, "PREDICT_THREADS", 2)
@@ -593,11 +600,7 @@ def test_scores_are_reproducible_from_the_saved_model_file(warehouse, built):
     latest = {r["user_id"]: r for r in scores if r["scored_at"] == scan}
     version = next(iter(latest.values()))["model_version"]
     model = registry.load(built["model_dir"], version)
-    snapshot = scan_rows(warehouse, [scan]).order("user_id")
-    columns = snapshot.arrow()
-    columns = columns.read_all() if hasattr(columns, "read_all") else columns
-    x = np.column_stack([columns.column(f).to_numpy() for f in FEATURES])
-    users = columns.column("user_id").to_pylist()
+    users, x = scan_features(warehouse, [scan], order="user_id")
     assert np.array_equal(model.predict(x), np.array([latest[u]["score"] for u in users]))
 
 
@@ -612,11 +615,8 @@ def test_scores_below_the_floor_are_stored_at_the_latest_scan_only(warehouse, bu
         model = registry.load(
             built["model_dir"], next(r["model_version"] for r in scores if r["scored_at"] == scan)
         )
-        columns = scan_rows(warehouse, [scan]).order("user_id").arrow()
-        columns = columns.read_all() if hasattr(columns, "read_all") else columns
-        x = np.column_stack([columns.column(f).to_numpy() for f in FEATURES])
-        score = model.predict(x)
-        users = np.array(columns.column("user_id").to_pylist())
+        users, x = scan_features(warehouse, [scan], order="user_id")
+        users, score = np.array(users), model.predict(x)
         expected = users if scan == latest_scan else users[score >= floor]
         assert sorted(stored) == sorted(expected.tolist())
         assert scan == latest_scan or 0 < len(expected) < len(users)  # the floor does cut
