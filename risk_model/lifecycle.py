@@ -14,7 +14,9 @@ The champion of scan R scores scan R. A saved model of the same version (same tr
 features, hyperparameters, seed and library versions) is reused instead of refitted.
 """
 
+import bisect
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -118,14 +120,21 @@ def training_scans(moment: datetime, settings: Settings) -> list[datetime]:
     ]
 
 
-def challenger_for(
-    moment: datetime,
-    rows: Rows,
-    settings: Settings,
-    model_dir: Path,
-    trigger: str,
-) -> tuple[TrainedModel, Rows] | None:
-    """Train (or reload) the challenger of moment R; None when the data cannot support one."""
+@dataclass
+class ChallengerPlan:
+    """What the retraining at `moment` trains and validates on, and the version that gives."""
+
+    moment: datetime
+    version: str
+    key: str  # fingerprint of the training data, features, hyperparameters, seed and libraries
+    train_rows: Rows | None  # released once the fit is done
+    week_codes: np.ndarray
+    uniforms: np.ndarray
+    validation_rows: Rows
+
+
+def plan_challenger(moment: datetime, rows: Rows, settings: Settings) -> ChallengerPlan | None:
+    """The challenger of moment R from its weeks of rows; None when the data cannot support one."""
     rows = rows.take(rows.label_window_closes_at <= np.datetime64(moment, "us")).sorted()
     weeks = np.unique(rows.scan_at)
     if weeks.size < settings.min_train_weeks + 1:
@@ -160,41 +169,147 @@ def challenger_for(
         "libraries": library_versions(),
     }
     key = fingerprint(train_rows.x, train_rows.y.astype(np.int8), week_codes, uniforms, extra=extra)
-    version = f"rm-{moment:%Y%m%d}-{key[:8]}"
-    model = registry.load(model_dir, version, key)
-    if model is None:
-        model = train(train_rows.x, train_rows.y, week_codes, FEATURES, settings.seed, uniforms)
-        validation_scores = model.predict(validation_rows.x)
-        model.metadata = {
-            **model.metadata,
-            "version": version,
-            "fingerprint": key,
-            "trained_at": moment.isoformat(),
-            "trigger": trigger,
-            "train_from_scan": str(fit_weeks[0]),
-            "train_to_scan": str(fit_weeks[-1]),
-            "calibration_scan": str(fit_weeks[-1]),
-            "validation_scan": str(validation_week),
-            "label_window_days": settings.label_window_days,
-            "train_rows": len(train_rows),
-            "train_positives": int(train_rows.y.sum()),
-            "features": list(FEATURES),
-            "hyperparameters": HYPERPARAMETERS,
-            "calibration": CALIBRATION,
-            "seed": settings.seed,
-            "libraries": library_versions(),
-            "reference_row": [float(v) for v in model.reference],
-            "validation": metrics.evaluate(
-                validation_rows.y, validation_scores, settings.alert_budget
-            ),
-            "psi_edges": metrics.reference_bins(validation_scores),
-        }
-        model.metadata["psi_shares"] = metrics.bin_shares(
-            validation_scores, model.metadata["psi_edges"]
-        ).tolist()
-        registry.save(model_dir, version, model)
-        model = registry.load(model_dir, version, key)  # score with what was saved
-    return model, validation_rows
+    return ChallengerPlan(
+        moment=moment,
+        version=f"rm-{moment:%Y%m%d}-{key[:8]}",
+        key=key,
+        train_rows=train_rows,
+        week_codes=week_codes,
+        uniforms=uniforms,
+        validation_rows=validation_rows,
+    )
+
+
+def fit_challenger(plan: ChallengerPlan, settings: Settings, model_dir: Path, trigger: str) -> None:
+    """Train the planned challenger and save it under its version. Reads nothing from the
+    warehouse, so it may run on a thread of its own; the fit is on one thread either way."""
+    train_rows = plan.train_rows
+    fit_weeks = np.unique(train_rows.scan_at)
+    model = train(
+        train_rows.x, train_rows.y, plan.week_codes, FEATURES, settings.seed, plan.uniforms
+    )
+    validation_scores = model.predict(plan.validation_rows.x)
+    model.metadata = {
+        **model.metadata,
+        "version": plan.version,
+        "fingerprint": plan.key,
+        "trained_at": plan.moment.isoformat(),
+        "trigger": trigger,
+        "train_from_scan": str(fit_weeks[0]),
+        "train_to_scan": str(fit_weeks[-1]),
+        "calibration_scan": str(fit_weeks[-1]),
+        "validation_scan": str(plan.validation_rows.scan_at[0]),
+        "label_window_days": settings.label_window_days,
+        "train_rows": len(train_rows),
+        "train_positives": int(train_rows.y.sum()),
+        "features": list(FEATURES),
+        "hyperparameters": HYPERPARAMETERS,
+        "calibration": CALIBRATION,
+        "seed": settings.seed,
+        "libraries": library_versions(),
+        "reference_row": [float(v) for v in model.reference],
+        "validation": metrics.evaluate(
+            plan.validation_rows.y, validation_scores, settings.alert_budget
+        ),
+        "psi_edges": metrics.reference_bins(validation_scores),
+    }
+    model.metadata["psi_shares"] = metrics.bin_shares(
+        validation_scores, model.metadata["psi_edges"]
+    ).tolist()
+    registry.save(model_dir, plan.version, model)
+    plan.train_rows = plan.week_codes = plan.uniforms = None  # weeks of rows: free them now
+
+
+def challenger_for(
+    moment: datetime,
+    rows: Rows,
+    settings: Settings,
+    model_dir: Path,
+    trigger: str,
+) -> tuple[TrainedModel, Rows] | None:
+    """Train (or reload) the challenger of moment R; None when the data cannot support one."""
+    plan = plan_challenger(moment, rows, settings)
+    if plan is None:
+        return None
+    if not registry.has(model_dir, plan.version, plan.key):
+        fit_challenger(plan, settings, model_dir, trigger)
+    return registry.load(model_dir, plan.version, plan.key), plan.validation_rows  # as saved
+
+
+class WeeklyFits:
+    """Fits each weekly challenger on a second thread while the replay walks the days before it.
+
+    The weekly retraining moments are known in advance and a challenger depends only on its
+    moment's weeks of rows, not on the decisions before it, so the fit need not wait for the
+    replay to arrive: its rows are read (on the replay's thread, the only one that uses the
+    warehouse connection) right after the previous weekly decision, and the fit runs beside the
+    drift checks of the days in between. The saved model is the one the replay would have trained
+    (same rows, one fit thread). A fit whose model is already saved is not planned at all: the
+    version each moment's rows give is remembered by their fingerprint."""
+
+    def __init__(self, weekly_scans, rows_for, settings, model_dir, training_fingerprint):
+        self.moments = sorted(weekly_scans)
+        self.rows_for, self.settings, self.model_dir = rows_for, settings, Path(model_dir)
+        self.training_fingerprint = training_fingerprint
+        self.started: set[datetime] = set()
+        self.pending: dict[datetime, tuple[ChallengerPlan | None, Future | None]] = {}
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="challenger-fit")
+
+    def start_next(self, scan: datetime) -> None:
+        """Start the fit of the first weekly moment at or after `scan`, unless started before."""
+        index = bisect.bisect_left(self.moments, scan)
+        if index == len(self.moments) or self.moments[index] in self.started:
+            return
+        moment = self.moments[index]
+        self.started.add(moment)
+        weeks = training_scans(moment, self.settings)
+        rows_key = self.training_fingerprint(weeks)
+        key = f"challenger:{moment.isoformat()}:{rows_key}:{self.settings!r}" if rows_key else None
+        folder = prediction_cache.retrainings_folder(self.model_dir)
+        known = prediction_cache.remembered_in(folder, key, lambda: self._plan(moment, weeks))
+        if moment in self.pending or known is None:
+            return
+        if not registry.has(self.model_dir, known["version"], known["fingerprint"]):
+            self._plan(moment, weeks)  # remembered, but the model file is gone
+
+    def _plan(self, moment: datetime, weeks: list[datetime]) -> dict | None:
+        self.wait()  # one fit's weeks of rows in memory at a time
+        plan = plan_challenger(moment, self.rows_for(weeks), self.settings)
+        future = None
+        if plan is not None and not registry.has(self.model_dir, plan.version, plan.key):
+            future = self.executor.submit(
+                fit_challenger, plan, self.settings, self.model_dir, "weekly"
+            )
+        self.pending[moment] = (plan, future)
+        return None if plan is None else {"version": plan.version, "fingerprint": plan.key}
+
+    def challenger(self, moment: datetime, trigger: str, weeks: list[datetime]):
+        """challenger_for(moment, ...): the planned fit's result when there is one."""
+        if moment not in self.pending:
+            self.wait()
+            return challenger_for(
+                moment, self.rows_for(weeks), self.settings, self.model_dir, trigger
+            )
+        plan, future = self.pending.pop(moment)
+        if future is not None:
+            future.result()  # a failed fit fails the replay here
+        if plan is None:
+            return None
+        return registry.load(self.model_dir, plan.version, plan.key), plan.validation_rows
+
+    def forget(self, moment: datetime) -> None:
+        """The moment is decided (or its decision read back): its planned rows are not needed."""
+        plan, future = self.pending.pop(moment, (None, None))
+        if future is not None:
+            future.result()
+
+    def wait(self) -> None:
+        for _, future in self.pending.values():
+            if future is not None:
+                future.result()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
 
 def drift_of(model: TrainedModel, score: np.ndarray) -> float:
@@ -219,10 +334,39 @@ def replay(
     `training_fingerprint` (what the labelled rows of some scans are made of), a retraining whose
     rows, trigger and champion are unchanged reads back its decision (the challenger's version
     and both models' validation metrics) instead of loading its weeks of rows again."""
+    fits = WeeklyFits(weekly_scans, rows_for, settings, model_dir, training_fingerprint)
+    try:
+        return _replay(
+            scans,
+            weekly_scans,
+            fits,
+            scan_scores,
+            settings,
+            model_dir,
+            log,
+            scan_fingerprint,
+            training_fingerprint,
+        )
+    finally:
+        fits.close()
+
+
+def _replay(
+    scans,
+    weekly_scans,
+    fits,
+    scan_scores,
+    settings,
+    model_dir,
+    log,
+    scan_fingerprint,
+    training_fingerprint,
+) -> Lifecycle:
     life = Lifecycle()
     champion: TrainedModel | None = None
     last_retrain: datetime | None = None
     for scan in scans:
+        fits.start_next(scan)
         trigger = "weekly" if scan in weekly_scans else None
         psi_today = None
         if champion is not None:
@@ -249,7 +393,7 @@ def replay(
         champion_version = champion.metadata["version"] if champion is not None else None
 
         def decide(scan=scan, weeks=weeks, trigger=trigger, champion=champion) -> dict | None:
-            built = challenger_for(scan, rows_for(weeks), settings, model_dir, trigger)
+            built = fits.challenger(scan, trigger, weeks)
             if built is None:
                 return None
             challenger, validation_rows = built
@@ -272,6 +416,7 @@ def replay(
         )
         folder = prediction_cache.retrainings_folder(model_dir)
         decision = prediction_cache.remembered_in(folder, key, decide)
+        fits.forget(scan)
         if decision is None:
             continue
         challenger = registry.load(model_dir, decision["version"], decision["fingerprint"])

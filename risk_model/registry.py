@@ -48,14 +48,28 @@ def save(model_dir: Path, version: str, model: TrainedModel) -> Path:
     return final
 
 
-def load(model_dir: Path, version: str, fingerprint: str | None = None) -> TrainedModel | None:
-    """The saved model of a version, or None when absent or trained on other data."""
+def _metadata(model_dir: Path, version: str, fingerprint: str | None) -> dict | None:
+    """A saved version's metadata, or None when absent or trained on other data."""
     folder = version_dir(model_dir, version)
     if not (folder / MODEL_FILE).exists() or not (folder / METADATA_FILE).exists():
         return None
     metadata = json.loads((folder / METADATA_FILE).read_text())
     if fingerprint is not None and metadata.get("fingerprint") != fingerprint:
         return None
+    return metadata
+
+
+def has(model_dir: Path, version: str, fingerprint: str | None = None) -> bool:
+    """Whether `load` would find the version (without loading the model)."""
+    return _metadata(model_dir, version, fingerprint) is not None
+
+
+def load(model_dir: Path, version: str, fingerprint: str | None = None) -> TrainedModel | None:
+    """The saved model of a version, or None when absent or trained on other data."""
+    metadata = _metadata(model_dir, version, fingerprint)
+    if metadata is None:
+        return None
+    folder = version_dir(model_dir, version)
     model = joblib.load(folder / MODEL_FILE)
     model.metadata = metadata
     model.folder = folder  # where prediction_cache keeps this version's scores

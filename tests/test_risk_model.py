@@ -44,6 +44,7 @@ from risk_model.warehouse import (
     PointInTime,
     arrays,
     feature_matrix,
+    rows_loader,
     scan_calendar,
     snapshot_loader,
     stage_batches,
@@ -201,8 +202,6 @@ def test_a_window_still_open_at_training_fails():
 
 
 def test_training_refuses_a_leaky_training_set(warehouse, tmp_path):
-    from risk_model.warehouse import rows_loader
-
     moment = datetime(2026, 3, 9, 2)
     point_in_time = PointInTime.of(warehouse.table("history"), warehouse.table("scans"), Settings())
     rows = rows_loader(point_in_time)(training_scans(moment, Settings()))
@@ -339,6 +338,42 @@ def test_a_rebuild_reads_each_retraining_decision_back(warehouse, built, monkeyp
     monkeypatch.setattr(lifecycle, "challenger_for", refuse)
     again = build_all(warehouse, built["model_dir"])
     assert again["registry"].equals(built["registry"])
+
+
+def test_weekly_challengers_fitted_beside_the_replay_equal_the_ones_fitted_in_line(
+    warehouse, tmp_path, monkeypatch
+):
+    """A cold build fits the weekly challengers on a second thread (lifecycle.WeeklyFits). Each
+    must be the model challenger_for fits on this thread from the same moment: same version, same
+    predictions to the last bit. Drift-triggered retrainings stay on the replay's thread."""
+    threads = {}
+    fit = lifecycle.fit_challenger
+
+    def recording(plan, *args):
+        threads[plan.version] = threading.current_thread().name
+        return fit(plan, *args)
+
+    monkeypatch.setattr(lifecycle, "fit_challenger", recording)
+    table = registry_model.build(
+        {"model_dir": str(tmp_path / "cold"), "seed": 7, "reason_floor": 0.05},
+        warehouse.table("scans"),
+        warehouse.table("history"),
+    )
+    entries = [e for e in table.to_pylist() if e["retrain_trigger"] == "weekly"]
+    assert len(entries) >= 2
+    assert all(threads[e["model_version"]].startswith("challenger-fit") for e in entries)
+    rows_for = rows_loader(
+        PointInTime.of(warehouse.table("history"), warehouse.table("scans"), Settings())
+    )
+    for entry in entries:
+        moment = entry["decided_at"]
+        weeks = rows_for(training_scans(moment, Settings()))
+        model, validation = challenger_for(
+            moment, weeks, Settings(), tmp_path / "in_line", "weekly"
+        )
+        assert model.metadata["version"] == entry["model_version"]
+        beside = registry.load(tmp_path / "cold", entry["model_version"])
+        assert np.array_equal(beside.predict(validation.x), model.predict(validation.x))
 
 
 def test_a_changed_training_week_is_decided_again(warehouse, built, tmp_path):
