@@ -17,6 +17,7 @@ features, hyperparameters, seed and library versions) is reused instead of refit
 import bisect
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -334,119 +335,100 @@ def replay(
     `training_fingerprint` (what the labelled rows of some scans are made of), a retraining whose
     rows, trigger and champion are unchanged reads back its decision (the challenger's version
     and both models' validation metrics) instead of loading its weeks of rows again."""
-    fits = WeeklyFits(weekly_scans, rows_for, settings, model_dir, training_fingerprint)
-    try:
-        return _replay(
-            scans,
-            weekly_scans,
-            fits,
-            scan_scores,
-            settings,
-            model_dir,
-            log,
-            scan_fingerprint,
-            training_fingerprint,
-        )
-    finally:
-        fits.close()
+    with closing(
+        WeeklyFits(weekly_scans, rows_for, settings, model_dir, training_fingerprint)
+    ) as fits:
+        life = Lifecycle()
+        champion: TrainedModel | None = None
+        last_retrain: datetime | None = None
+        for scan in scans:
+            fits.start_next(scan)
+            trigger = "weekly" if scan in weekly_scans else None
+            psi_today = None
+            if champion is not None:
+                fingerprint = scan_fingerprint(scan)
+                psi_today = prediction_cache.remembered(
+                    champion,
+                    f"drift:{fingerprint}" if fingerprint is not None else None,
+                    lambda champion=champion, scan=scan: drift_of(
+                        champion, scan_scores(champion, scan)
+                    ),
+                )
+                life.drift.append(
+                    {
+                        "scan_at": scan,
+                        "model_version": champion.metadata["version"],
+                        "psi": psi_today,
+                    }
+                )
+                recent = last_retrain is not None and scan - last_retrain < timedelta(
+                    days=settings.min_days_between_retrains
+                )
+                if trigger is None and psi_today >= settings.psi_warn and not recent:
+                    trigger = "drift"
+            if trigger is None:
+                continue
+            weeks = training_scans(scan, settings)
+            rows_key = training_fingerprint(weeks)
+            champion_version = champion.metadata["version"] if champion is not None else None
 
+            def decide(scan=scan, weeks=weeks, trigger=trigger, champion=champion) -> dict | None:
+                built = fits.challenger(scan, trigger, weeks)
+                if built is None:
+                    return None
+                challenger, validation_rows = built
 
-def _replay(
-    scans,
-    weekly_scans,
-    fits,
-    scan_scores,
-    settings,
-    model_dir,
-    log,
-    scan_fingerprint,
-    training_fingerprint,
-) -> Lifecycle:
-    life = Lifecycle()
-    champion: TrainedModel | None = None
-    last_retrain: datetime | None = None
-    for scan in scans:
-        fits.start_next(scan)
-        trigger = "weekly" if scan in weekly_scans else None
-        psi_today = None
-        if champion is not None:
-            fingerprint = scan_fingerprint(scan)
-            psi_today = prediction_cache.remembered(
-                champion,
-                f"drift:{fingerprint}" if fingerprint is not None else None,
-                lambda champion=champion, scan=scan: drift_of(
-                    champion, scan_scores(champion, scan)
-                ),
+                def evaluate(model):
+                    score = prediction_cache.predict(model, validation_rows.x)
+                    return metrics.evaluate(validation_rows.y, score, settings.alert_budget)
+
+                return {
+                    "version": challenger.metadata["version"],
+                    "fingerprint": challenger.metadata["fingerprint"],
+                    "challenger": evaluate(challenger),
+                    "champion": evaluate(champion) if champion is not None else None,
+                }
+
+            key = (
+                f"retraining:{scan.isoformat()}:{trigger}:{champion_version}:{rows_key}:{settings!r}"
+                if rows_key is not None
+                else None
             )
-            life.drift.append(
-                {"scan_at": scan, "model_version": champion.metadata["version"], "psi": psi_today}
-            )
-            recent = last_retrain is not None and scan - last_retrain < timedelta(
-                days=settings.min_days_between_retrains
-            )
-            if trigger is None and psi_today >= settings.psi_warn and not recent:
-                trigger = "drift"
-        if trigger is None:
-            continue
-        weeks = training_scans(scan, settings)
-        rows_key = training_fingerprint(weeks)
-        champion_version = champion.metadata["version"] if champion is not None else None
-
-        def decide(scan=scan, weeks=weeks, trigger=trigger, champion=champion) -> dict | None:
-            built = fits.challenger(scan, trigger, weeks)
-            if built is None:
-                return None
-            challenger, validation_rows = built
-
-            def evaluate(model):
-                score = prediction_cache.predict(model, validation_rows.x)
-                return metrics.evaluate(validation_rows.y, score, settings.alert_budget)
-
-            return {
-                "version": challenger.metadata["version"],
-                "fingerprint": challenger.metadata["fingerprint"],
-                "challenger": evaluate(challenger),
-                "champion": evaluate(champion) if champion is not None else None,
-            }
-
-        key = (
-            f"retraining:{scan.isoformat()}:{trigger}:{champion_version}:{rows_key}:{settings!r}"
-            if rows_key is not None
-            else None
-        )
-        folder = prediction_cache.retrainings_folder(model_dir)
-        decision = prediction_cache.remembered_in(folder, key, decide)
-        fits.forget(scan)
-        if decision is None:
-            continue
-        challenger = registry.load(model_dir, decision["version"], decision["fingerprint"])
-        if challenger is None:  # the model file is gone: train it again
-            decision = decide()
+            folder = prediction_cache.retrainings_folder(model_dir)
+            decision = prediction_cache.remembered_in(folder, key, decide)
+            fits.forget(scan)
+            if decision is None:
+                continue
             challenger = registry.load(model_dir, decision["version"], decision["fingerprint"])
-        last_retrain = scan
-        version = challenger.metadata["version"]
-        life.models[version] = challenger
-        challenger_metrics, champion_metrics = decision["challenger"], decision["champion"]
-        promoted, reason = should_promote(challenger_metrics, champion_metrics)
-        life.entries.append(
-            {
-                "model_version": version,
-                "decided_at": scan,
-                "trigger": trigger,
-                "champion_psi": psi_today,
-                "previous_champion": champion.metadata["version"] if champion is not None else None,
-                "validation_scan": challenger.metadata["validation_scan"],
-                "challenger": challenger_metrics,
-                "champion": champion_metrics,
-                "promoted": promoted,
-                "decision_reason": reason,
-                "metadata": challenger.metadata,
-            }
-        )
-        log(
-            f"{scan:%Y-%m-%d}: challenger {version} ({trigger}) {'promoted' if promoted else 'kept out'}: {reason}"
-        )
-        if promoted:
-            champion = challenger
-            life.timeline.append((scan, version))
-    return life
+            if challenger is None:  # the model file is gone: train it again
+                decision = decide()
+                challenger = registry.load(model_dir, decision["version"], decision["fingerprint"])
+            last_retrain = scan
+            version = challenger.metadata["version"]
+            life.models[version] = challenger
+            challenger_metrics, champion_metrics = decision["challenger"], decision["champion"]
+            promoted, reason = should_promote(challenger_metrics, champion_metrics)
+            life.entries.append(
+                {
+                    "model_version": version,
+                    "decided_at": scan,
+                    "trigger": trigger,
+                    "champion_psi": psi_today,
+                    "previous_champion": champion.metadata["version"]
+                    if champion is not None
+                    else None,
+                    "validation_scan": challenger.metadata["validation_scan"],
+                    "challenger": challenger_metrics,
+                    "champion": champion_metrics,
+                    "promoted": promoted,
+                    "decision_reason": reason,
+                    "metadata": challenger.metadata,
+                }
+            )
+            log(
+                f"{scan:%Y-%m-%d}: challenger {version} ({trigger}) {'promoted' if promoted else 'kept out'}: {reason}"
+            )
+            if promoted:
+                champion = challenger
+                life.timeline.append((scan, version))
+        return life
