@@ -1,24 +1,46 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_keys_to_rebuild(['user_id', 'activity_date'], user_activity_days_to_rebuild()) }}",
+        post_hook="{{ remember_deliveries_read(user_activity_inputs()) }}"
+    )
+}}
 {%- set active_event_types = "'" ~ var('active_event_types') | join("', '") ~ "'" -%}
+{%- set changed_days_only = rebuilds_changed_keys_only() -%}
 -- One row per real user and UTC day on which the user did something. "Active" means at least one
 -- app event of the types in var active_event_types ({{ var('active_event_types') | join(', ') }}),
 -- a trade as buyer or seller, or a payment attempt (whatever its outcome).
 -- Revenue is the platform's fee revenue credited to the user: half the USD fee of every trade the
 -- user bought or sold in (the other half goes to the counterparty). Trades with an internal test
 -- account on either side count for nobody.
-with users as (
+-- Incremental by key: a run rebuilds only the user-days that new deliveries can change
+-- (macros/incremental/user_activity_days_to_rebuild.sql), the other rows are kept.
+with {% if changed_days_only -%}
+days_to_rebuild as (
+    {{ user_activity_days_to_rebuild() }}
+),
+
+{% endif -%}
+users as (
     select user_id from {{ ref('stg_app__users') }}
     where not is_test_account
 ),
 
 session_days as (
     select
-        user_id,
-        occurred_at::date as activity_date,
+        events.user_id,
+        events.occurred_at::date as activity_date,
         count(*) as session_events
-    from {{ ref('stg_events__app_events') }}
+    from {{ ref('stg_events__app_events') }} as events
+    {%- if changed_days_only %}
+    inner join days_to_rebuild
+        on events.user_id = days_to_rebuild.user_id and events.occurred_at::date = days_to_rebuild.activity_date
+    {%- endif %}
     where
-        user_id is not null
-        and event_type in ({{ active_event_types }})
+        events.user_id is not null
+        and events.event_type in ({{ active_event_types }})
     group by all
 ),
 
@@ -48,27 +70,36 @@ trade_sides as (
 
 trade_days as (
     select
-        user_id,
-        executed_at::date as activity_date,
-        sum(bought) as trades_bought,
-        sum(sold) as trades_sold,
-        sum(gross_amount_usd * bought) as gmv_bought_usd,
-        sum(gross_amount_usd * sold) as gmv_sold_usd,
-        sum(fee_usd * 0.5) as revenue_usd
+        trade_sides.user_id,
+        trade_sides.executed_at::date as activity_date,
+        sum(trade_sides.bought) as trades_bought,
+        sum(trade_sides.sold) as trades_sold,
+        sum(trade_sides.gross_amount_usd * trade_sides.bought) as gmv_bought_usd,
+        sum(trade_sides.gross_amount_usd * trade_sides.sold) as gmv_sold_usd,
+        sum(trade_sides.fee_usd * 0.5) as revenue_usd
     from trade_sides
-    where user_id is not null
+    {%- if changed_days_only %}
+    inner join days_to_rebuild
+        on trade_sides.user_id = days_to_rebuild.user_id and trade_sides.executed_at::date = days_to_rebuild.activity_date
+    {%- endif %}
+    where trade_sides.user_id is not null
     group by all
 ),
 
 payment_days as (
     select
-        user_id,
-        created_at::date as activity_date,
+        attempts.user_id,
+        attempts.created_at::date as activity_date,
         count(*) as payment_attempts,
-        count(*) filter (where status = 'succeeded') as successful_payments,
-        coalesce(sum(amount_usd) filter (where status = 'succeeded'), 0) as successful_payment_amount_usd
-    from {{ ref('stg_payments__payment_attempts') }}
-    where user_id is not null
+        count(*) filter (where attempts.status = 'succeeded') as successful_payments,
+        coalesce(sum(attempts.amount_usd) filter (where attempts.status = 'succeeded'), 0)
+            as successful_payment_amount_usd
+    from {{ ref('stg_payments__payment_attempts') }} as attempts
+    {%- if changed_days_only %}
+    inner join days_to_rebuild
+        on attempts.user_id = days_to_rebuild.user_id and attempts.created_at::date = days_to_rebuild.activity_date
+    {%- endif %}
+    where attempts.user_id is not null
     group by all
 ),
 

@@ -1,0 +1,75 @@
+{#-
+    Key-level incremental models: rebuild only the keys that new deliveries can reach.
+
+    Such a model keeps, beside its table, the deliveries it has read from each staged input:
+    `<model>__deliveries_read` (input, _batch). A staged row only changes when a delivery of its
+    key wins that was not loaded before, and a file is loaded once, in one run, so the rows of an
+    input whose `_batch` is not listed there are exactly its rows that are new or changed since the
+    model's last run (matched by name, so a delivery that lands late is still seen).
+
+    The model then deletes the keys those rows reach (`delete_keys_to_rebuild`, a pre-hook, so a
+    key whose rows have all gone is deleted too) and inserts them again, recomputed from all their
+    inputs (`append`), while every other key keeps its rows, which a full build would compute the
+    same way. After a full build, or when the ledger is missing (the model was a table before), the
+    whole table is rebuilt. `remember_deliveries_read` (a post-hook) writes the ledger, in the same
+    transaction as the rows.
+-#}
+
+{% macro deliveries_read_relation() -%}
+    {{- return(api.Relation.create(
+        database=this.database, schema=this.schema, identifier=this.identifier ~ '__deliveries_read'
+    )) -}}
+{%- endmacro %}
+
+{#- True when this run rebuilds only some keys: an incremental run with a ledger to compare to. -#}
+{% macro rebuilds_changed_keys_only() -%}
+    {%- if not execute or this is none or model.resource_type == 'unit_test' or not is_incremental() -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {{- return(load_relation(deliveries_read_relation()) is not none) -}}
+{%- endmacro %}
+
+{#- The rows of staged model `input_name` in deliveries this model has not read yet. -#}
+{% macro rows_not_read_yet(input_name) -%}
+    (
+        select * from {{ ref(input_name) }}
+        where _batch not in (
+            select deliveries_read._batch
+            from {{ deliveries_read_relation() }} as deliveries_read
+            where deliveries_read.input = '{{ input_name }}'
+        )
+    )
+{%- endmacro %}
+
+{#- Pre-hook: delete the keys `keys_sql` selects (columns named as `key_columns`) before they are
+    inserted again; on an incremental run without a ledger, delete every row. -#}
+{% macro delete_keys_to_rebuild(key_columns, keys_sql) -%}
+    {%- if not execute or not is_incremental() -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- if not rebuilds_changed_keys_only() -%}
+        delete from {{ this }}
+    {%- else -%}
+        delete from {{ this }} as kept
+        using ({{ keys_sql }}) as keys_to_rebuild
+        where
+            {%- for key in key_columns %}
+            {{ 'and ' if not loop.first }}kept.{{ key }} = keys_to_rebuild.{{ key }}
+            {%- endfor %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook: the deliveries of every input, as read by this run. -#}
+{% macro remember_deliveries_read(input_names) -%}
+    {%- if not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    create or replace table {{ deliveries_read_relation() }} as
+    {%- for input_name in input_names %}
+    select distinct
+        '{{ input_name }}' as input,
+        _batch
+    from {{ ref(input_name) }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

@@ -1,0 +1,122 @@
+{#- The (user_id, activity_date) rows of int_users__activity_daily that deliveries it has not read
+    can change (macros/incremental/deliveries_read.sql). A row is a function of the user's events,
+    payment attempts and trades of that UTC day, of whether the user and the counterparty are real
+    users, and of the USD rate of the day; so it must be rebuilt when
+    - an event or payment attempt of that user and day is first delivered (both keep their first
+      delivery, so a re-delivery changes nothing);
+    - a trade of that user and day gets a new version: every version's buyer and seller day, as a
+      correction can move a trade to other parties or another day;
+    - a USD rate of the currency is delivered for that day or an earlier one (a day takes its own
+      rate or the latest earlier one);
+    - a new version of the user (who may turn out to be a test account, or be delivered after the
+      activity): every row of the user, and the days of the counterparties of the user's trades.
+    The list may hold keys that end up unchanged, or without any activity (then it is deleted). -#}
+{% macro user_activity_days_to_rebuild() -%}
+    with changed_users as (
+        select user_id from {{ rows_not_read_yet('stg_app__users') }}
+    ),
+
+    changed_rates as (
+        select
+            currency,
+            min(rate_date) as first_changed_rate_date
+        from {{ rows_not_read_yet('stg_reference__fx_rates') }}
+        group by currency
+    ),
+
+    changed_trades as (
+        select trade_id from {{ rows_not_read_yet('stg_trading__trades') }}
+    ),
+
+    trade_days as (
+        select
+            {{ clean_text('versions.buyer_id::varchar') }} as buyer_id,
+            {{ clean_text('versions.seller_id::varchar') }} as seller_id,
+            versions.parsed_executed_at::date as activity_date
+        from {{ ref('base_trading__trades') }} as versions
+        inner join changed_trades on versions.parsed_trade_id = changed_trades.trade_id
+        where versions._reject_reason is null
+        union all
+        select
+            trades.buyer_id,
+            trades.seller_id,
+            trades.executed_at::date as activity_date
+        from {{ ref('stg_trading__trades') }} as trades
+        left join changed_rates on trades.currency = changed_rates.currency
+        where
+            trades.executed_at::date >= changed_rates.first_changed_rate_date
+            or trades.buyer_id in (select changed_users.user_id from changed_users)
+            or trades.seller_id in (select changed_users.user_id from changed_users)
+    ),
+
+    payment_days as (
+        select
+            attempts.user_id,
+            attempts.created_at::date as activity_date
+        from {{ rows_not_read_yet('stg_payments__payment_attempts') }} as attempts
+        union all
+        select
+            attempts.user_id,
+            attempts.created_at::date as activity_date
+        from {{ ref('stg_payments__payment_attempts') }} as attempts
+        left join changed_rates on attempts.currency = changed_rates.currency
+        where
+            attempts.created_at::date >= changed_rates.first_changed_rate_date
+            or attempts.user_id in (select changed_users.user_id from changed_users)
+    ),
+
+    event_days as (
+        select
+            events.user_id,
+            events.occurred_at::date as activity_date
+        from {{ rows_not_read_yet('stg_events__app_events') }} as events
+        union all
+        select
+            events.user_id,
+            events.occurred_at::date as activity_date
+        from {{ ref('stg_events__app_events') }} as events
+        where events.user_id in (select changed_users.user_id from changed_users)
+    ),
+
+    days as (
+        select
+            buyer_id as user_id,
+            activity_date
+        from trade_days
+        union all
+        select
+            seller_id as user_id,
+            activity_date
+        from trade_days
+        union all
+        select
+            user_id,
+            activity_date
+        from payment_days
+        union all
+        select
+            user_id,
+            activity_date
+        from event_days
+        union all
+        select
+            kept.user_id,
+            kept.activity_date
+        from {{ this }} as kept
+        where kept.user_id in (select changed_users.user_id from changed_users)
+    )
+
+    select distinct
+        user_id,
+        activity_date
+    from days
+    where user_id is not null and activity_date is not null
+{%- endmacro %}
+
+{#- The staged models whose deliveries int_users__activity_daily keeps track of. -#}
+{% macro user_activity_inputs() -%}
+    {{- return([
+        'stg_app__users', 'stg_events__app_events', 'stg_payments__payment_attempts',
+        'stg_reference__fx_rates', 'stg_trading__trades',
+    ]) -}}
+{%- endmacro %}

@@ -1,0 +1,136 @@
+"""Key-level incremental models rebuild exactly the keys that new deliveries can change.
+
+int_users__activity_daily keeps its rows between runs and rebuilds only the user-days a new
+delivery reaches (macros/incremental/). The hand-made zone of tests/fixtures gets two later
+deliveries, each built with an incremental run; after each, the table must equal a full build of
+the same files, and the rows the deliveries change must hold the values computed here by hand:
+
+0. (with the fixture zone, before the first build) trade tr3: u3 buys 1 x 4.00 USD from u1 on
+   2026-01-05;
+1. 2026-01-06: a USD rate for EUR on 2026-01-05 (1.30, the trade tr1 of that day used 2026-01-04's
+   1.20 until then); a corrected version of tr3 that moves it to 2026-01-04; a login of u6, a user
+   whose record has not been delivered yet.
+2. 2026-01-07: u6's record, and a new version of u3 that makes it an internal test account, so
+   its trades count for nobody: u1's only activity of 2026-01-04 (selling tr3 to u3) goes away.
+"""
+
+import shutil
+from decimal import Decimal
+
+import duckdb
+import pytest
+from conftest import FIXTURE_ZONE, run_dbt
+
+ACTIVITY = "intermediate.int_users__activity_daily"
+SELECTION = [
+    "build",
+    "--select",
+    "+int_users__activity_daily",
+    "--exclude-resource-type",
+    "test",
+    "--exclude-resource-type",
+    "unit_test",
+]
+USER_COLUMNS = (
+    "user_id,email,phone,country,created_at,updated_at,signup_ip,signup_device_id,"
+    "referral_code,own_referral_code,status,kyc_level"
+)
+
+
+def trade_tr3(executed_at):
+    return (
+        "select 'tr3' as trade_id, 'l3' as listing_id, 'u3' as buyer_id, 'u1' as seller_id,"
+        f" timestamptz '{executed_at}' as executed_at,"
+        " 4::decimal(18, 4) as price, 1::bigint as quantity, 'USD' as currency,"
+        " 0.4::decimal(18, 4) as fee"
+    )
+
+
+FIRST_STATE = {"trading/trades/2026-01-05T14.parquet": trade_tr3("2026-01-05 13:00:00+00")}
+DELIVERIES = {
+    "2026-01-06": {
+        "reference/fx_rates/2026-01-06T06.csv": "rate_date,currency,usd_per_unit\n2026-01-05,EUR,1.30\n",
+        "events/app_events/2026-01-06T10.jsonl": (
+            '{"event_id":"e900","event_type":"login","user_id":"u6","anonymous_id":null,'
+            '"occurred_at":"2026-01-06T09:00:00Z","received_at":"2026-01-06T09:00:01Z",'
+            '"device_id":"dev6","ip":"10.0.0.6","country":"FR"}\n'
+        ),
+        "trading/trades/2026-01-06T10.parquet": trade_tr3("2026-01-04 12:00:00+00"),
+    },
+    "2026-01-07": {
+        "app/users/2026-01-07T10.csv": (
+            f"{USER_COLUMNS}\n"
+            "u6,erin@example.com,,FR,2026-01-06T08:00:00Z,2026-01-06T08:00:00Z,10.0.0.6,dev6,,REFF,active,0\n"
+            "u3,bob@qa.internal,4155550100,us,2026-01-05T11:10:00Z,2026-01-07T09:00:00Z,10.0.0.9,dev9,refa,REFD,active,0\n"
+        ),
+    },
+}
+
+
+def deliver(zone, files):
+    for relative, content in files.items():
+        path = zone / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".parquet":
+            duckdb.sql(content).write_parquet(str(path))
+        else:
+            path.write_text(content)
+
+
+def activity(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows = connection.execute(f"select * from {ACTIVITY} order by all").fetchall()
+        names = [column for (column,) in connection.execute(f"select column_name from (describe {ACTIVITY})").fetchall()]
+    return {(row[0], row[1].isoformat()): dict(zip(names, row, strict=True)) for row in rows}
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory):
+    """Per delivery day: the incremental warehouse's activity and a full build's."""
+    workdir = tmp_path_factory.mktemp("incremental_keys")
+    zone = workdir / "raw"
+    shutil.copytree(FIXTURE_ZONE, zone)
+    deliver(zone, FIRST_STATE)
+    incremental = workdir / "incremental.duckdb"
+    run_dbt([*SELECTION, "--full-refresh"], zone, incremental, workdir / "target")
+    states = {}
+    for day, files in DELIVERIES.items():
+        deliver(zone, files)
+        run_dbt(SELECTION, zone, incremental, workdir / "target")
+        full = workdir / f"full_{day}.duckdb"
+        run_dbt([*SELECTION, "--full-refresh"], zone, full, workdir / f"target_{day}")
+        states[day] = (activity(incremental), activity(full))
+    return states
+
+
+@pytest.mark.parametrize("day", DELIVERIES)
+def test_an_incremental_run_gives_the_rows_of_a_full_build(replayed, day):
+    incremental, full = replayed[day]
+    assert incremental == full
+
+
+def test_a_late_rate_and_a_corrected_trade_change_their_days(replayed):
+    rows, _ = replayed["2026-01-06"]
+    # tr1: u1 buys 2 x 12.50 EUR from u3 on 2026-01-05, fee 1.25 EUR, now at 1.30 USD per EUR
+    assert rows[("u1", "2026-01-05")]["gmv_bought_usd"] == Decimal("32.5")
+    assert rows[("u3", "2026-01-05")]["gmv_sold_usd"] == Decimal("32.5")
+    assert rows[("u3", "2026-01-05")]["revenue_usd"] == Decimal("1.25") * Decimal("1.30") / 2
+    # tr3 moved to 2026-01-04: counted there, no longer on 2026-01-05 (tr2 is rejected: price 0)
+    assert rows[("u3", "2026-01-04")]["trades_bought"] == 1
+    assert rows[("u3", "2026-01-04")]["gmv_bought_usd"] == 4
+    assert rows[("u1", "2026-01-04")]["trades_sold"] == 1
+    assert rows[("u1", "2026-01-04")]["revenue_usd"] == Decimal("0.2")
+    assert rows[("u1", "2026-01-05")]["trades_sold"] == 0
+    assert rows[("u3", "2026-01-05")]["trades_bought"] == 0
+    # u6 is not a known user yet
+    assert not any(user == "u6" for user, _ in rows)
+
+
+def test_a_user_delivered_late_or_turned_test_account_changes_every_row_it_reaches(replayed):
+    rows, _ = replayed["2026-01-07"]
+    assert rows[("u6", "2026-01-06")]["session_events"] == 1
+    assert not any(user == "u3" for user, _ in rows)
+    # u1's trades were all with u3: the day of tr3 had nothing else and is gone
+    assert ("u1", "2026-01-04") not in rows
+    assert rows[("u1", "2026-01-05")]["trades_bought"] == 0
+    assert rows[("u1", "2026-01-05")]["gmv_bought_usd"] == 0
