@@ -1,17 +1,20 @@
 """Key-level incremental models rebuild exactly the keys that new deliveries can change.
 
-int_users__activity_daily keeps its rows between runs and rebuilds only the user-days a new
-delivery reaches (macros/incremental/). The hand-made zone of tests/fixtures gets two later
-deliveries, each built with an incremental run; after each, the table must equal a full build of
-the same files, and the rows the deliveries change must hold the values computed here by hand:
+int_users__activity_daily and fct_user_activity_daily keep their rows between runs and rebuild only
+the user-days a new delivery reaches (macros/incremental/). The hand-made zone of tests/fixtures
+gets two later deliveries, each built with an incremental run; after each, both tables must equal
+a full build of the same files, and the rows the deliveries change must hold the values computed
+here by hand:
 
 0. (with the fixture zone, before the first build) trade tr3: u3 buys 1 x 4.00 USD from u1 on
-   2026-01-05;
-1. 2026-01-06: a USD rate for EUR on 2026-01-05 (1.30, the trade tr1 of that day used 2026-01-04's
-   1.20 until then); a corrected version of tr3 that moves it to 2026-01-04; a login of u6, a user
+   2026-01-05; a user u7 who logs in and tops up 10.00 EUR that day;
+1. 2026-01-06: a USD rate for EUR on 2026-01-05 (1.30; the trade tr1 and u7's top-up of that day
+   used 2026-01-04's 1.20 until then); a corrected version of tr3 that moves it to 2026-01-04; a login of u6, a user
    whose record has not been delivered yet.
-2. 2026-01-07: u6's record, and a new version of u3 that makes it an internal test account, so
-   its trades count for nobody: u1's only activity of 2026-01-04 (selling tr3 to u3) goes away.
+2. 2026-01-07: u6's record; a new version of u3 that makes it an internal test account, so its
+   trades count for nobody: u1's only activity of 2026-01-04 (selling tr3 to u3) goes away; a
+   fraudulent chargeback of u7's top-up, which changes u7's fraud status in the mart and nothing
+   in u7's activity.
 """
 
 import shutil
@@ -21,11 +24,11 @@ import duckdb
 import pytest
 from conftest import FIXTURE_ZONE, run_dbt
 
-ACTIVITY = "intermediate.int_users__activity_daily"
+TABLES = ("intermediate.int_users__activity_daily", "marts.fct_user_activity_daily")
 SELECTION = [
     "build",
     "--select",
-    "+int_users__activity_daily",
+    "+fct_user_activity_daily",
     "--exclude-resource-type",
     "test",
     "--exclude-resource-type",
@@ -46,7 +49,23 @@ def trade_tr3(executed_at):
     )
 
 
-FIRST_STATE = {"trading/trades/2026-01-05T14.parquet": trade_tr3("2026-01-05 13:00:00+00")}
+FIRST_STATE = {
+    "trading/trades/2026-01-05T14.parquet": trade_tr3("2026-01-05 13:00:00+00"),
+    "app/users/2026-01-05T14.csv": (
+        f"{USER_COLUMNS}\n"
+        "u7,gus@example.com,,FR,2026-01-05T13:00:00Z,2026-01-05T13:00:00Z,10.0.0.7,dev7,,REFG,active,0\n"
+    ),
+    "events/app_events/2026-01-05T14.jsonl": (
+        '{"event_id":"e700","event_type":"login","user_id":"u7","anonymous_id":null,'
+        '"occurred_at":"2026-01-05T13:30:00Z","received_at":"2026-01-05T13:30:01Z",'
+        '"device_id":"dev7","ip":"10.0.0.7","country":"FR"}\n'
+    ),
+    "payments/payment_attempts/2026-01-05T14.csv": (
+        "attempt_id,user_id,created_at,amount_minor,currency,purpose,card_fingerprint,card_bin,"
+        "card_country,status,decline_code\n"
+        "p20,u7,1767620400000,1000,EUR,topup,c7,411111,FR,succeeded,\n"  # 2026-01-05T13:40Z
+    ),
+}
 DELIVERIES = {
     "2026-01-06": {
         "reference/fx_rates/2026-01-06T06.csv": "rate_date,currency,usd_per_unit\n2026-01-05,EUR,1.30\n",
@@ -63,6 +82,10 @@ DELIVERIES = {
             "u6,erin@example.com,,FR,2026-01-06T08:00:00Z,2026-01-06T08:00:00Z,10.0.0.6,dev6,,REFF,active,0\n"
             "u3,bob@qa.internal,4155550100,us,2026-01-05T11:10:00Z,2026-01-07T09:00:00Z,10.0.0.9,dev9,refa,REFD,active,0\n"
         ),
+        "payments/chargebacks/2026-01-07T10.csv": (
+            "chargeback_id,attempt_id,received_at,reason,amount_minor,currency\n"
+            "cb20,p20,2026-01-07T09:00:00Z,fraudulent,1000,EUR\n"
+        ),
     },
 }
 
@@ -77,11 +100,17 @@ def deliver(zone, files):
             path.write_text(content)
 
 
-def activity(warehouse):
+def rows_by_key(warehouse):
+    """Per table, its rows by (user_id, activity_date)."""
+    by_table = {}
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        rows = connection.execute(f"select * from {ACTIVITY} order by all").fetchall()
-        names = [column for (column,) in connection.execute(f"select column_name from (describe {ACTIVITY})").fetchall()]
-    return {(row[0], row[1].isoformat()): dict(zip(names, row, strict=True)) for row in rows}
+        for table in TABLES:
+            result = connection.execute(f"select * from {table}")
+            names = [column[0] for column in result.description]
+            by_table[table] = {
+                (row[0], row[1].isoformat()): dict(zip(names, row, strict=True)) for row in result.fetchall()
+            }
+    return by_table
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +128,7 @@ def replayed(tmp_path_factory):
         run_dbt(SELECTION, zone, incremental, workdir / "target")
         full = workdir / f"full_{day}.duckdb"
         run_dbt([*SELECTION, "--full-refresh"], zone, full, workdir / f"target_{day}")
-        states[day] = (activity(incremental), activity(full))
+        states[day] = (rows_by_key(incremental), rows_by_key(full))
     return states
 
 
@@ -110,7 +139,7 @@ def test_an_incremental_run_gives_the_rows_of_a_full_build(replayed, day):
 
 
 def test_a_late_rate_and_a_corrected_trade_change_their_days(replayed):
-    rows, _ = replayed["2026-01-06"]
+    rows = replayed["2026-01-06"][0]["intermediate.int_users__activity_daily"]
     # tr1: u1 buys 2 x 12.50 EUR from u3 on 2026-01-05, fee 1.25 EUR, now at 1.30 USD per EUR
     assert rows[("u1", "2026-01-05")]["gmv_bought_usd"] == Decimal("32.5")
     assert rows[("u3", "2026-01-05")]["gmv_sold_usd"] == Decimal("32.5")
@@ -127,10 +156,24 @@ def test_a_late_rate_and_a_corrected_trade_change_their_days(replayed):
 
 
 def test_a_user_delivered_late_or_turned_test_account_changes_every_row_it_reaches(replayed):
-    rows, _ = replayed["2026-01-07"]
+    rows = replayed["2026-01-07"][0]["intermediate.int_users__activity_daily"]
     assert rows[("u6", "2026-01-06")]["session_events"] == 1
     assert not any(user == "u3" for user, _ in rows)
     # u1's trades were all with u3: the day of tr3 had nothing else and is gone
     assert ("u1", "2026-01-04") not in rows
     assert rows[("u1", "2026-01-05")]["trades_bought"] == 0
     assert rows[("u1", "2026-01-05")]["gmv_bought_usd"] == 0
+
+
+def test_a_late_rate_reaches_a_day_no_other_delivery_touches(replayed):
+    activity = replayed["2026-01-06"][0]["intermediate.int_users__activity_daily"][("u7", "2026-01-05")]
+    assert (activity["session_events"], activity["payment_attempts"]) == (1, 1)
+    assert activity["successful_payment_amount_usd"] == Decimal("13.0")  # 10.00 EUR at 1.30
+
+
+def test_a_changed_outcome_rewrites_the_users_rows_of_the_mart(replayed):
+    before = replayed["2026-01-06"][0]["marts.fct_user_activity_daily"][("u7", "2026-01-05")]
+    after = replayed["2026-01-07"][0]["marts.fct_user_activity_daily"][("u7", "2026-01-05")]
+    assert before["is_fraud"] is False
+    assert after["is_fraud"] is True
+    assert {**after, "is_fraud": False} == before

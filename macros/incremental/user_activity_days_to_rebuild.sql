@@ -9,7 +9,8 @@
     - a USD rate of the currency is delivered for that day or an earlier one (a day takes its own
       rate or the latest earlier one);
     - a new version of the user (who may turn out to be a test account, or be delivered after the
-      activity): every row of the user, and the days of the counterparties of the user's trades.
+      activity): every day of the user's events, attempts and trades (which covers every row the
+      user has), and the days of the counterparties of the user's trades.
     The list may hold keys that end up unchanged, or without any activity (then it is deleted). -#}
 {% macro user_activity_days_to_rebuild() -%}
     with changed_users as (
@@ -98,12 +99,6 @@
             user_id,
             activity_date
         from event_days
-        union all
-        select
-            kept.user_id,
-            kept.activity_date
-        from {{ this }} as kept
-        where kept.user_id in (select changed_users.user_id from changed_users)
     )
 
     select distinct
@@ -119,4 +114,46 @@
         'stg_app__users', 'stg_events__app_events', 'stg_payments__payment_attempts',
         'stg_reference__fx_rates', 'stg_trading__trades',
     ]) -}}
+{%- endmacro %}
+
+{#- The rows of fct_user_activity_daily to rebuild: the user-days int_users__activity_daily
+    rebuilds (the same deliveries, read against the mart's own ledger), and every row of a user
+    whose signup day, acquisition channel or fraud status has changed since it was written (a
+    touchpoint or a fraud label delivered later re-attributes or relabels the user). The outcome
+    columns are compared as the mart writes them. -#}
+{% macro user_activity_fact_days_to_rebuild() -%}
+    with changed_days as (
+        {{ user_activity_days_to_rebuild() }}
+    ),
+
+    written_outcomes as (
+        select distinct
+            user_id,
+            signup_date,
+            acquisition_channel,
+            is_fraud
+        from {{ this }}
+    ),
+
+    changed_outcome_users as (
+        select written_outcomes.user_id
+        from written_outcomes
+        left join {{ ref('int_users__acquisition_outcomes') }} as outcomes
+            on written_outcomes.user_id = outcomes.user_id
+        where
+            written_outcomes.signup_date is distinct from outcomes.signup_date::date
+            or written_outcomes.acquisition_channel is distinct from outcomes.acquisition_channel::varchar
+            or written_outcomes.is_fraud is distinct from coalesce(outcomes.is_fraud, false)
+    )
+
+    select
+        user_id,
+        activity_date
+    from changed_days
+    union
+    select
+        activity.user_id,
+        activity.activity_date
+    from {{ ref('int_users__activity_daily') }} as activity
+    inner join changed_outcome_users on activity.user_id = changed_outcome_users.user_id
 {%- endmacro %}

@@ -1,9 +1,33 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_keys_to_rebuild(['user_id', 'activity_date'], user_activity_fact_days_to_rebuild()) }}",
+        post_hook="{{ remember_deliveries_read(user_activity_inputs()) }}"
+    )
+}}
+{%- set changed_days_only = rebuilds_changed_keys_only() -%}
 -- One row per real user and UTC day on which the user was active: an app event of the types in
 -- var active_event_types ({{ var('active_event_types') | join(', ') }}), a trade as buyer or seller,
 -- or a payment attempt. The base of DAU / WAU / MAU and of retention; revenue is the user's half of
 -- the platform fee of each trade.
-with activity as (
-    select * from {{ ref('int_users__activity_daily') }}
+-- Incremental by key, like int_users__activity_daily: a run rebuilds the user-days new deliveries
+-- can change and every row of a user whose acquisition outcome changed
+-- (macros/incremental/user_activity_days_to_rebuild.sql).
+with {% if changed_days_only -%}
+days_to_rebuild as (
+    {{ user_activity_fact_days_to_rebuild() }}
+),
+
+{% endif -%}
+activity as (
+    select activity.*
+    from {{ ref('int_users__activity_daily') }} as activity
+    {%- if changed_days_only %}
+    inner join days_to_rebuild
+        on activity.user_id = days_to_rebuild.user_id and activity.activity_date = days_to_rebuild.activity_date
+    {%- endif %}
 ),
 
 outcomes as (
