@@ -7,12 +7,14 @@
     input whose `_batch` is not listed there are exactly its rows that are new or changed since the
     model's last run (matched by name, so a delivery that lands late is still seen).
 
-    The model then deletes the keys those rows reach (`delete_keys_to_rebuild`, a pre-hook, so a
-    key whose rows have all gone is deleted too) and inserts them again, recomputed from all their
-    inputs (`append`), while every other key keeps its rows, which a full build would compute the
-    same way. After a full build, or when the ledger is missing (the model was a table before), the
-    whole table is rebuilt. `remember_deliveries_read` (a post-hook) writes the ledger, in the same
-    transaction as the rows.
+    The model's pre-hooks list the keys those rows reach once, before anything changes
+    (`list_keys_to_rebuild`: a temporary table, read by the model as `keys_to_rebuild()`), and
+    delete them (`delete_keys_to_rebuild`, so a key whose rows have all gone is deleted too); the
+    model inserts them again, recomputed from all their inputs (`append`), while every other key
+    keeps its rows, which a full build would compute the same way. After a full build, or when the
+    ledger is missing (the model was a table before), the whole table is rebuilt.
+    `remember_deliveries_read` (a post-hook) writes the ledger, in the same transaction as the
+    rows, and drops the list.
 -#}
 
 {% macro deliveries_read_relation() -%}
@@ -41,9 +43,23 @@
     )
 {%- endmacro %}
 
-{#- Pre-hook: delete the keys `keys_sql` selects (columns named as `key_columns`) before they are
-    inserted again; on an incremental run without a ledger, delete every row. -#}
-{% macro delete_keys_to_rebuild(key_columns, keys_sql) -%}
+{#- The keys this run rebuilds, listed by the pre-hook (a temporary table of this connection). -#}
+{% macro keys_to_rebuild() -%}
+    {{- return(this.identifier ~ '__keys_to_rebuild') -}}
+{%- endmacro %}
+
+{#- Pre-hook: list the keys `keys_sql` selects, before the delete below changes what it reads. -#}
+{% macro list_keys_to_rebuild(keys_sql) -%}
+    {%- if not rebuilds_changed_keys_only() -%}
+        {{- return('') -}}
+    {%- endif -%}
+    create or replace temporary table {{ keys_to_rebuild() }} as
+    {{ keys_sql }}
+{%- endmacro %}
+
+{#- Pre-hook: delete the listed keys (columns `key_columns`) before they are inserted again; on an
+    incremental run without a ledger, delete every row. -#}
+{% macro delete_keys_to_rebuild(key_columns) -%}
     {%- if not execute or not is_incremental() -%}
         {{- return('') -}}
     {%- endif -%}
@@ -51,7 +67,7 @@
         delete from {{ this }}
     {%- else -%}
         delete from {{ this }} as kept
-        using ({{ keys_sql }}) as keys_to_rebuild
+        using {{ keys_to_rebuild() }} as keys_to_rebuild
         where
             {%- for key in key_columns %}
             {{ 'and ' if not loop.first }}kept.{{ key }} = keys_to_rebuild.{{ key }}
@@ -59,7 +75,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hook: the deliveries of every input, as read by this run. -#}
+{#- Post-hook: the deliveries of every input, as read by this run; the list of keys is dropped. -#}
 {% macro remember_deliveries_read(input_names) -%}
     {%- if not execute -%}
         {{- return('') -}}
@@ -71,5 +87,6 @@
         _batch
     from {{ ref(input_name) }}
     {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    {%- endfor %};
+    drop table if exists {{ keys_to_rebuild() }}
 {%- endmacro %}

@@ -3,7 +3,10 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_keys_to_rebuild(['user_id', 'activity_date'], user_activity_days_to_rebuild()) }}",
+        pre_hook=[
+            "{{ list_keys_to_rebuild(user_activity_days_to_rebuild()) }}",
+            "{{ delete_keys_to_rebuild(['user_id', 'activity_date']) }}",
+        ],
         post_hook="{{ remember_deliveries_read(user_activity_inputs()) }}"
     )
 }}
@@ -19,7 +22,7 @@
 -- (macros/incremental/user_activity_days_to_rebuild.sql), the other rows are kept.
 with {% if changed_days_only -%}
 days_to_rebuild as (
-    {{ user_activity_days_to_rebuild() }}
+    select * from {{ keys_to_rebuild() }}
 ),
 
 {% endif -%}
