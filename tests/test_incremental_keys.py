@@ -9,8 +9,9 @@ here by hand:
 0. (with the fixture zone, before the first build) trade tr3: u3 buys 1 x 4.00 USD from u1 on
    2026-01-05; a user u7 who logs in and tops up 10.00 EUR that day;
 1. 2026-01-06: a USD rate for EUR on 2026-01-05 (1.30; the trade tr1 and u7's top-up of that day
-   used 2026-01-04's 1.20 until then); a corrected version of tr3 that moves it to 2026-01-04; a login of u6, a user
-   whose record has not been delivered yet.
+   used 2026-01-04's 1.20 until then); a corrected version of tr3 that moves it to 2026-01-04; an
+   app open of u1 and a declined attempt of u3 on 2026-01-06; a login of u6, a user whose record
+   has not been delivered yet.
 2. 2026-01-07: u6's record; a new version of u3 that makes it an internal test account, so its
    trades count for nobody: u1's only activity of 2026-01-04 (selling tr3 to u3) goes away; a
    fraudulent chargeback of u7's top-up, which changes u7's fraud status in the mart and nothing
@@ -73,6 +74,14 @@ DELIVERIES = {
             '{"event_id":"e900","event_type":"login","user_id":"u6","anonymous_id":null,'
             '"occurred_at":"2026-01-06T09:00:00Z","received_at":"2026-01-06T09:00:01Z",'
             '"device_id":"dev6","ip":"10.0.0.6","country":"FR"}\n'
+            '{"event_id":"e901","event_type":"app_open","user_id":"u1","anonymous_id":null,'
+            '"occurred_at":"2026-01-06T09:10:00Z","received_at":"2026-01-06T09:10:01Z",'
+            '"device_id":"dev1","ip":"10.0.0.1","country":"GB"}\n'
+        ),
+        "payments/payment_attempts/2026-01-06T10.csv": (
+            "attempt_id,user_id,created_at,amount_minor,currency,purpose,card_fingerprint,card_bin,"
+            "card_country,status,decline_code\n"
+            "p21,u3,1767693600000,500,USD,topup,c2,522222,US,declined,do_not_honor\n"  # 2026-01-06T10:00Z
         ),
         "trading/trades/2026-01-06T10.parquet": trade_tr3("2026-01-04 12:00:00+00"),
     },
@@ -151,6 +160,10 @@ def test_a_late_rate_and_a_corrected_trade_change_their_days(replayed):
     assert rows[("u1", "2026-01-04")]["revenue_usd"] == Decimal("0.2")
     assert rows[("u1", "2026-01-05")]["trades_sold"] == 0
     assert rows[("u3", "2026-01-05")]["trades_bought"] == 0
+    # new activity on a new day
+    assert (rows[("u1", "2026-01-06")]["session_events"], rows[("u1", "2026-01-06")]["payment_attempts"]) == (1, 0)
+    assert (rows[("u3", "2026-01-06")]["session_events"], rows[("u3", "2026-01-06")]["payment_attempts"]) == (0, 1)
+    assert rows[("u3", "2026-01-06")]["successful_payments"] == 0
     # u6 is not a known user yet
     assert not any(user == "u6" for user, _ in rows)
 
