@@ -1,8 +1,8 @@
 {#-
     Key-level incremental models: rebuild only the keys that new deliveries can reach.
 
-    Such a model keeps, beside its table, the deliveries it has read from each staged input:
-    `<model>__deliveries_read` (input, _batch). A staged row only changes when a delivery of its
+    Such a model keeps the deliveries it has read from each staged input in a ledger,
+    `intermediate.<model>__deliveries_read` (input, _batch). A staged row only changes when a delivery of its
     key wins that was not loaded before, and a file is loaded once, in one run, so the rows of an
     input whose `_batch` is not listed there are exactly its rows that are new or changed since the
     model's last run (matched by name, so a delivery that lands late is still seen).
@@ -17,9 +17,13 @@
     rows, and drops the list.
 -#}
 
+{#- Kept in the intermediate schema whatever the model's own, so a mart's ledger is never
+    published with the marts. -#}
 {% macro deliveries_read_relation() -%}
     {{- return(api.Relation.create(
-        database=this.database, schema=this.schema, identifier=this.identifier ~ '__deliveries_read'
+        database=this.database,
+        schema=generate_schema_name('intermediate', model),
+        identifier=this.identifier ~ '__deliveries_read',
     )) -}}
 {%- endmacro %}
 
