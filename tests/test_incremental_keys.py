@@ -1,21 +1,25 @@
 """Key-level incremental models rebuild exactly the keys that new deliveries can change.
 
-int_users__activity_daily and fct_user_activity_daily keep their rows between runs and rebuild only
-the user-days a new delivery reaches (macros/incremental/). The hand-made zone of tests/fixtures
-gets two later deliveries, each built with an incremental run; after each, both tables must equal
+int_users__activity_daily, fct_user_activity_daily and int_risk__identity_links keep their rows
+between runs and rebuild only the user-days, or users, a new delivery reaches (macros/incremental/). The hand-made zone of tests/fixtures
+gets two later deliveries, each built with an incremental run; after each, the tables must equal
 a full build of the same files, and the rows the deliveries change must hold the values computed
 here by hand:
 
 0. (with the fixture zone, before the first build) trade tr3: u3 buys 1 x 4.00 USD from u1 on
-   2026-01-05; a user u7 who logs in and tops up 10.00 EUR that day;
+   2026-01-05; tr4: u1 buys 1 x 10.00 USD from u3 on 2026-01-03, so that u1, with tr1, buys only
+   from u3 and is linked to u3 by concentrated trading; a user u7 who logs in and tops up 10.00 EUR
+   on 2026-01-05; users u8 and u9;
 1. 2026-01-06: a USD rate for EUR on 2026-01-05 (1.30; the trade tr1 and u7's top-up of that day
    used 2026-01-04's 1.20 until then); a corrected version of tr3 that moves it to 2026-01-04; an
-   app open of u1 and a declined attempt of u3 on 2026-01-06; a login of u6, a user whose record
-   has not been delivered yet.
+   app open of u1 and a declined attempt of u3 on 2026-01-06; tr5: u1 buys 1 x 100.00 USD from u7,
+   after which u1's purchases from u3 are under half of all and the link to u3 goes (a trade u3 is
+   no party to); a login of u6, a user whose record has not been delivered yet; u8 logs in on a
+   new device.
 2. 2026-01-07: u6's record; a new version of u3 that makes it an internal test account, so its
    trades count for nobody: u1's only activity of 2026-01-04 (selling tr3 to u3) goes away; a
    fraudulent chargeback of u7's top-up, which changes u7's fraud status in the mart and nothing
-   in u7's activity.
+   in u7's activity; u8 pays with a new card; u9 asks for a first payout.
 """
 
 import shutil
@@ -25,7 +29,11 @@ import duckdb
 import pytest
 from conftest import FIXTURE_ZONE, run_dbt
 
-TABLES = ("intermediate.int_users__activity_daily", "marts.fct_user_activity_daily")
+TABLES = {
+    "intermediate.int_users__activity_daily": ("user_id", "activity_date"),
+    "marts.fct_user_activity_daily": ("user_id", "activity_date"),
+    "intermediate.int_risk__identity_links": ("user_id", "identifier_type", "identifier"),
+}
 SELECTION = [
     "build",
     "--select",
@@ -41,20 +49,27 @@ USER_COLUMNS = (
 )
 
 
-def trade_tr3(executed_at):
+def trade(trade_id, buyer, seller, executed_at, price):
+    """A one-trade Parquet delivery (USD, quantity 1, fee a tenth of the price)."""
     return (
-        "select 'tr3' as trade_id, 'l3' as listing_id, 'u3' as buyer_id, 'u1' as seller_id,"
-        f" timestamptz '{executed_at}' as executed_at,"
-        " 4::decimal(18, 4) as price, 1::bigint as quantity, 'USD' as currency,"
-        " 0.4::decimal(18, 4) as fee"
+        f"select '{trade_id}' as trade_id, 'l-{trade_id}' as listing_id, '{buyer}' as buyer_id,"
+        f" '{seller}' as seller_id, timestamptz '{executed_at}' as executed_at,"
+        f" {price}::decimal(18, 4) as price, 1::bigint as quantity, 'USD' as currency,"
+        f" {price / 10}::decimal(18, 4) as fee"
     )
 
 
 FIRST_STATE = {
-    "trading/trades/2026-01-05T14.parquet": trade_tr3("2026-01-05 13:00:00+00"),
+    "trading/trades/2026-01-05T14.parquet": (
+        trade("tr3", "u3", "u1", "2026-01-05 13:00:00+00", 4)
+        + " union all "
+        + trade("tr4", "u1", "u3", "2026-01-03 15:00:00+00", 10)
+    ),
     "app/users/2026-01-05T14.csv": (
         f"{USER_COLUMNS}\n"
         "u7,gus@example.com,,FR,2026-01-05T13:00:00Z,2026-01-05T13:00:00Z,10.0.0.7,dev7,,REFG,active,0\n"
+        "u8,hal@example.com,,FR,2026-01-05T13:05:00Z,2026-01-05T13:05:00Z,10.0.0.18,dev18,,REFH,active,0\n"
+        "u9,ivy@example.com,,FR,2026-01-05T13:06:00Z,2026-01-05T13:06:00Z,10.0.0.19,dev19,,REFI,active,0\n"
     ),
     "events/app_events/2026-01-05T14.jsonl": (
         '{"event_id":"e700","event_type":"login","user_id":"u7","anonymous_id":null,'
@@ -77,19 +92,35 @@ DELIVERIES = {
             '{"event_id":"e901","event_type":"app_open","user_id":"u1","anonymous_id":null,'
             '"occurred_at":"2026-01-06T09:10:00Z","received_at":"2026-01-06T09:10:01Z",'
             '"device_id":"dev1","ip":"10.0.0.1","country":"GB"}\n'
+            '{"event_id":"e902","event_type":"login","user_id":"u8","anonymous_id":null,'
+            '"occurred_at":"2026-01-06T09:20:00Z","received_at":"2026-01-06T09:20:01Z",'
+            '"device_id":"dev8-new","ip":"10.0.0.18","country":"FR"}\n'
         ),
         "payments/payment_attempts/2026-01-06T10.csv": (
             "attempt_id,user_id,created_at,amount_minor,currency,purpose,card_fingerprint,card_bin,"
             "card_country,status,decline_code\n"
             "p21,u3,1767693600000,500,USD,topup,c2,522222,US,declined,do_not_honor\n"  # 2026-01-06T10:00Z
         ),
-        "trading/trades/2026-01-06T10.parquet": trade_tr3("2026-01-04 12:00:00+00"),
+        "trading/trades/2026-01-06T10.parquet": (
+            trade("tr3", "u3", "u1", "2026-01-04 12:00:00+00", 4)
+            + " union all "
+            + trade("tr5", "u1", "u7", "2026-01-06 09:30:00+00", 100)
+        ),
     },
     "2026-01-07": {
         "app/users/2026-01-07T10.csv": (
             f"{USER_COLUMNS}\n"
             "u6,erin@example.com,,FR,2026-01-06T08:00:00Z,2026-01-06T08:00:00Z,10.0.0.6,dev6,,REFF,active,0\n"
             "u3,bob@qa.internal,4155550100,us,2026-01-05T11:10:00Z,2026-01-07T09:00:00Z,10.0.0.9,dev9,refa,REFD,active,0\n"
+        ),
+        "payments/payment_attempts/2026-01-07T10.csv": (
+            "attempt_id,user_id,created_at,amount_minor,currency,purpose,card_fingerprint,card_bin,"
+            "card_country,status,decline_code\n"
+            "p22,u8,1767780000000,700,USD,topup,c8,433333,FR,succeeded,\n"  # 2026-01-07T10:00Z
+        ),
+        "payments/payouts/2026-01-07T10.csv": (
+            "payout_id,user_id,requested_at,amount_minor,currency,payout_account_hash,status\n"
+            "po9,u9,2026-01-07T09:30:00Z,2000,USD,acct9,pending\n"
         ),
         "payments/chargebacks/2026-01-07T10.csv": (
             "chargeback_id,attempt_id,received_at,reason,amount_minor,currency\n"
@@ -110,14 +141,15 @@ def deliver(zone, files):
 
 
 def rows_by_key(warehouse):
-    """Per table, its rows by (user_id, activity_date)."""
+    """Per table, its rows by key; dates as ISO strings."""
     by_table = {}
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        for table in TABLES:
+        for table, key in TABLES.items():
             result = connection.execute(f"select * from {table}")
             names = [column[0] for column in result.description]
+            rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
             by_table[table] = {
-                (row[0], row[1].isoformat()): dict(zip(names, row, strict=True)) for row in result.fetchall()
+                tuple(str(row[column]) for column in key): row for row in rows
             }
     return by_table
 
@@ -131,7 +163,7 @@ def replayed(tmp_path_factory):
     deliver(zone, FIRST_STATE)
     incremental = workdir / "incremental.duckdb"
     run_dbt([*SELECTION, "--full-refresh"], zone, incremental, workdir / "target")
-    states = {}
+    states = {"first": (rows_by_key(incremental), None)}
     for day, files in DELIVERIES.items():
         deliver(zone, files)
         run_dbt(SELECTION, zone, incremental, workdir / "target")
@@ -141,7 +173,7 @@ def replayed(tmp_path_factory):
     return states
 
 
-@pytest.mark.parametrize("day", DELIVERIES)
+@pytest.mark.parametrize("day", list(DELIVERIES))
 def test_an_incremental_run_gives_the_rows_of_a_full_build(replayed, day):
     incremental, full = replayed[day]
     assert incremental == full
@@ -190,3 +222,31 @@ def test_a_changed_outcome_rewrites_the_users_rows_of_the_mart(replayed):
     assert before["is_fraud"] is False
     assert after["is_fraud"] is True
     assert {**after, "is_fraud": False} == before
+
+
+def test_identity_links_follow_new_events_and_a_shift_in_trading(replayed):
+    first = replayed["first"][0]["intermediate.int_risk__identity_links"]
+    assert ("u1", "trade_counterparty", "u3") in first
+    assert ("u3", "trade_counterparty", "u3") in first
+    links = replayed["2026-01-06"][0]["intermediate.int_risk__identity_links"]
+    assert str(links[("u1", "device", "dev1")]["last_seen_at"]) == "2026-01-06 09:10:00"
+    assert links[("u1", "device", "dev1")]["observations"] == first[("u1", "device", "dev1")]["observations"] + 1
+    assert ("u1", "trade_counterparty", "u3") not in links
+    assert ("u3", "trade_counterparty", "u3") not in links
+
+
+def test_a_user_turned_test_account_loses_every_link(replayed):
+    links = replayed["2026-01-07"][0]["intermediate.int_risk__identity_links"]
+    assert ("u1", "device", "dev1") in links
+    assert not any(user == "u3" for user, _, _ in links)
+
+
+def test_a_users_own_new_records_add_their_links(replayed):
+    before = replayed["2026-01-06"][0]["intermediate.int_risk__identity_links"]
+    after = replayed["2026-01-07"][0]["intermediate.int_risk__identity_links"]
+    assert ("u8", "device", "dev8-new") not in replayed["first"][0]["intermediate.int_risk__identity_links"]
+    assert ("u8", "device", "dev8-new") in before
+    assert ("u8", "card", "c8") not in before
+    assert ("u8", "card", "c8") in after
+    assert ("u9", "payout_account", "acct9") not in before
+    assert ("u9", "payout_account", "acct9") in after

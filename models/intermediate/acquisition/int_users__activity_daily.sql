@@ -19,7 +19,7 @@
 -- user bought or sold in (the other half goes to the counterparty). Trades with an internal test
 -- account on either side count for nobody.
 -- Incremental by key: a run rebuilds only the user-days that new deliveries can change
--- (macros/incremental/user_activity_days_to_rebuild.sql), the other rows are kept.
+-- (macros/incremental/keys_to_rebuild.sql), the other rows are kept.
 with {% if changed_days_only -%}
 days_to_rebuild as (
     select * from {{ keys_to_rebuild() }}

@@ -1,3 +1,16 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ list_keys_to_rebuild(identity_link_users_to_rebuild()) }}",
+            "{{ delete_keys_to_rebuild(['user_id']) }}",
+        ],
+        post_hook="{{ remember_deliveries_read(identity_link_inputs()) }}"
+    )
+}}
+{%- set changed_users_only = rebuilds_changed_keys_only() -%}
 -- Every link between a real user and an identifier that another user could share: devices and
 -- IPs (signup, logins and other events), /24 IP blocks, install ids, card fingerprints, payout
 -- accounts, pseudonymised email and phone, referral codes (a user's own code and the code they
@@ -5,15 +18,25 @@
 -- (and at least two trades) with one seller is linked to that seller, as is the seller itself.
 -- One row per user and identifier, with when it was first and last seen and when the warehouse
 -- first knew of it (`known_at`, the delivery time), for point-in-time use.
+-- Incremental by user: a run rebuilds every row of the users that new deliveries can reach
+-- (macros/incremental/keys_to_rebuild.sql) and keeps the others.
 with users as (
     select * from {{ ref('stg_app__users') }}
     where not is_test_account
 ),
 
+rebuilt_users as (
+    select users.*
+    from users
+    {%- if changed_users_only %}
+    inner join {{ keys_to_rebuild() }} as keys_to_rebuild on users.user_id = keys_to_rebuild.user_id
+    {%- endif %}
+),
+
 events as (
     select events.*
     from {{ ref('stg_events__app_events') }} as events
-    inner join users on events.user_id = users.user_id
+    inner join rebuilt_users on events.user_id = rebuilt_users.user_id
 ),
 
 observed_links as (
@@ -23,7 +46,7 @@ observed_links as (
         signup_device_id as identifier,
         created_at as seen_at,
         _first_batch_at as known_at
-    from users
+    from rebuilt_users
     union all
     select
         user_id,
@@ -31,7 +54,7 @@ observed_links as (
         signup_ip,
         created_at,
         _first_batch_at
-    from users
+    from rebuilt_users
     union all
     select
         user_id,
@@ -39,7 +62,7 @@ observed_links as (
         email_hash,
         created_at,
         _first_batch_at
-    from users
+    from rebuilt_users
     union all
     select
         user_id,
@@ -47,7 +70,7 @@ observed_links as (
         phone_hash,
         created_at,
         _first_batch_at
-    from users
+    from rebuilt_users
     union all
     select
         user_id,
@@ -55,7 +78,7 @@ observed_links as (
         own_referral_code,
         created_at,
         _first_batch_at
-    from users
+    from rebuilt_users
     union all
     select
         user_id,
@@ -63,7 +86,7 @@ observed_links as (
         referral_code,
         created_at,
         _first_batch_at
-    from users
+    from rebuilt_users
     union all
     select
         user_id,
@@ -96,7 +119,7 @@ observed_links as (
         attempts.created_at,
         attempts._batch_at
     from {{ ref('stg_payments__payment_attempts') }} as attempts
-    inner join users on attempts.user_id = users.user_id
+    inner join rebuilt_users on attempts.user_id = rebuilt_users.user_id
     union all
     select
         payouts.user_id,
@@ -105,7 +128,17 @@ observed_links as (
         payouts.requested_at,
         payouts._first_batch_at
     from {{ ref('stg_payments__payouts') }} as payouts
-    inner join users on payouts.user_id = users.user_id
+    inner join rebuilt_users on payouts.user_id = rebuilt_users.user_id
+),
+
+-- the trading pairs of the users rebuilt (both sides), with every purchase of their buyers
+edges as (
+    select * from {{ ref('int_risk__trade_edges') }}
+    {%- if changed_users_only %}
+    where
+        buyer_id in (select rebuilt_users.user_id from rebuilt_users)
+        or seller_id in (select rebuilt_users.user_id from rebuilt_users)
+    {%- endif %}
 ),
 
 buyer_totals as (
@@ -113,6 +146,9 @@ buyer_totals as (
         buyer_id,
         sum(gross_usd) as bought_usd
     from {{ ref('int_risk__trade_edges') }}
+    {%- if changed_users_only %}
+    where buyer_id in (select edges.buyer_id from edges)
+    {%- endif %}
     group by buyer_id
 ),
 
@@ -122,7 +158,7 @@ concentrated_trades as (
         edges.seller_id,
         edges.first_trade_at,
         edges.known_at
-    from {{ ref('int_risk__trade_edges') }} as edges
+    from edges
     inner join buyer_totals on edges.buyer_id = buyer_totals.buyer_id
     inner join users as buyers on edges.buyer_id = buyers.user_id
     inner join users as sellers on edges.seller_id = sellers.user_id
@@ -158,6 +194,9 @@ direct_links as (
         count(*) as observations
     from (
         select * from trade_links
+        {%- if changed_users_only %}
+        where user_id in (select rebuilt_users.user_id from rebuilt_users)
+        {%- endif %}
         union all
         select * from observed_links
     ) as all_links

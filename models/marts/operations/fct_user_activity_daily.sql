@@ -17,7 +17,7 @@
 -- the platform fee of each trade.
 -- Incremental by key, like int_users__activity_daily: a run rebuilds the user-days new deliveries
 -- can change and every row of a user whose acquisition outcome changed
--- (macros/incremental/user_activity_days_to_rebuild.sql).
+-- (macros/incremental/keys_to_rebuild.sql).
 with {% if changed_days_only -%}
 days_to_rebuild as (
     select * from {{ keys_to_rebuild() }}

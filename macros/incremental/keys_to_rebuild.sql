@@ -1,3 +1,58 @@
+{#- Building blocks of the key lists below: the changed inputs, read against the calling model's
+    ledger of deliveries (deliveries_read.sql). -#}
+
+{#- Users with a new version: who may turn out to be a test account, or be delivered after their
+    activity. -#}
+{% macro changed_user_ids() -%}
+    select user_id from {{ rows_not_read_yet('stg_app__users') }}
+{%- endmacro %}
+
+{#- Per currency, the first day whose USD rate was delivered (or restated): a day takes its own
+    rate or the latest earlier one, so every later day of the currency may be re-priced. -#}
+{% macro changed_usd_rates() -%}
+    select
+        currency,
+        min(rate_date) as first_changed_rate_date
+    from {{ rows_not_read_yet('stg_reference__fx_rates') }}
+    group by currency
+{%- endmacro %}
+
+{#- The trades (buyer_id, seller_id, executed_on) whose figures may have changed: every delivered
+    version of a trade with a new version (a correction can move a trade to other parties or
+    another day), the trades re-priced by a new rate, and the trades of a user with a new version. -#}
+{% macro changed_trades() -%}
+    with changed_users as (
+        {{ changed_user_ids() }}
+    ),
+
+    changed_rates as (
+        {{ changed_usd_rates() }}
+    ),
+
+    corrected_trades as (
+        select trade_id from {{ rows_not_read_yet('stg_trading__trades') }}
+    )
+
+    select
+        {{ clean_text('versions.buyer_id::varchar') }} as buyer_id,
+        {{ clean_text('versions.seller_id::varchar') }} as seller_id,
+        versions.parsed_executed_at::date as executed_on
+    from {{ ref('base_trading__trades') }} as versions
+    inner join corrected_trades on versions.parsed_trade_id = corrected_trades.trade_id
+    where versions._reject_reason is null
+    union all
+    select
+        trades.buyer_id,
+        trades.seller_id,
+        trades.executed_at::date as executed_on
+    from {{ ref('stg_trading__trades') }} as trades
+    left join changed_rates on trades.currency = changed_rates.currency
+    where
+        trades.executed_at::date >= changed_rates.first_changed_rate_date
+        or trades.buyer_id in (select changed_users.user_id from changed_users)
+        or trades.seller_id in (select changed_users.user_id from changed_users)
+{%- endmacro %}
+
 {#- The (user_id, activity_date) rows of int_users__activity_daily that deliveries it has not read
     can change (macros/incremental/deliveries_read.sql). A row is a function of the user's events,
     payment attempts and trades of that UTC day, of whether the user and the counterparty are real
@@ -14,40 +69,19 @@
     The list may hold keys that end up unchanged, or without any activity (then it is deleted). -#}
 {% macro user_activity_days_to_rebuild() -%}
     with changed_users as (
-        select user_id from {{ rows_not_read_yet('stg_app__users') }}
+        {{ changed_user_ids() }}
     ),
 
     changed_rates as (
-        select
-            currency,
-            min(rate_date) as first_changed_rate_date
-        from {{ rows_not_read_yet('stg_reference__fx_rates') }}
-        group by currency
-    ),
-
-    changed_trades as (
-        select trade_id from {{ rows_not_read_yet('stg_trading__trades') }}
+        {{ changed_usd_rates() }}
     ),
 
     trade_days as (
         select
-            {{ clean_text('versions.buyer_id::varchar') }} as buyer_id,
-            {{ clean_text('versions.seller_id::varchar') }} as seller_id,
-            versions.parsed_executed_at::date as activity_date
-        from {{ ref('base_trading__trades') }} as versions
-        inner join changed_trades on versions.parsed_trade_id = changed_trades.trade_id
-        where versions._reject_reason is null
-        union all
-        select
-            trades.buyer_id,
-            trades.seller_id,
-            trades.executed_at::date as activity_date
-        from {{ ref('stg_trading__trades') }} as trades
-        left join changed_rates on trades.currency = changed_rates.currency
-        where
-            trades.executed_at::date >= changed_rates.first_changed_rate_date
-            or trades.buyer_id in (select changed_users.user_id from changed_users)
-            or trades.seller_id in (select changed_users.user_id from changed_users)
+            buyer_id,
+            seller_id,
+            executed_on as activity_date
+        from ({{ changed_trades() }}) as trades
     ),
 
     payment_days as (
@@ -156,4 +190,56 @@
         activity.activity_date
     from {{ ref('int_users__activity_daily') }} as activity
     inner join changed_outcome_users on activity.user_id = changed_outcome_users.user_id
+{%- endmacro %}
+
+{#- The users whose rows of int_risk__identity_links deliveries it has not read can change (every
+    row of such a user is rebuilt). A user's links come from their own record, events, payment
+    attempts and payouts, and from concentrated trading, where a buyer's link depends on all of the
+    buyer's purchases and a seller's on every buyer concentrated on them. So:
+    - a user with a new version, a new event or attempt, or a payout with a new version (the users
+      of all its versions);
+    - both parties of every changed trade (changed_trades: corrected, re-priced, or with a user of
+      a new version), and every seller their buyers bought from, whose buyer may have become, or
+      stopped being, concentrated on them. -#}
+{% macro identity_link_users_to_rebuild() -%}
+    with trades as (
+        {{ changed_trades() }}
+    ),
+
+    changed_payouts as (
+        select payout_id from {{ rows_not_read_yet('stg_payments__payouts') }}
+    ),
+
+    users as (
+        {{ changed_user_ids() }}
+        union all
+        select user_id from {{ rows_not_read_yet('stg_events__app_events') }}
+        union all
+        select user_id from {{ rows_not_read_yet('stg_payments__payment_attempts') }}
+        union all
+        select {{ clean_text('versions.user_id') }}
+        from {{ ref('base_payments__payouts') }} as versions
+        inner join changed_payouts on versions.parsed_payout_id = changed_payouts.payout_id
+        where versions._reject_reason is null
+        union all
+        select buyer_id from trades
+        union all
+        select seller_id from trades
+        union all
+        select all_trades.seller_id
+        from {{ ref('stg_trading__trades') }} as all_trades
+        where all_trades.buyer_id in (select trades.buyer_id from trades)
+    )
+
+    select distinct user_id
+    from users
+    where user_id is not null
+{%- endmacro %}
+
+{#- The staged models whose deliveries int_risk__identity_links keeps track of. -#}
+{% macro identity_link_inputs() -%}
+    {{- return([
+        'stg_app__users', 'stg_events__app_events', 'stg_payments__payment_attempts',
+        'stg_payments__payouts', 'stg_reference__fx_rates', 'stg_trading__trades',
+    ]) -}}
 {%- endmacro %}
