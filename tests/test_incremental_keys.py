@@ -148,9 +148,7 @@ def rows_by_key(warehouse):
             result = connection.execute(f"select * from {table}")
             names = [column[0] for column in result.description]
             rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
-            by_table[table] = {
-                tuple(str(row[column]) for column in key): row for row in rows
-            }
+            by_table[table] = {tuple(str(row[column]) for column in key): row for row in rows}
     return by_table
 
 
@@ -193,8 +191,14 @@ def test_a_late_rate_and_a_corrected_trade_change_their_days(replayed):
     assert rows[("u1", "2026-01-05")]["trades_sold"] == 0
     assert rows[("u3", "2026-01-05")]["trades_bought"] == 0
     # new activity on a new day
-    assert (rows[("u1", "2026-01-06")]["session_events"], rows[("u1", "2026-01-06")]["payment_attempts"]) == (1, 0)
-    assert (rows[("u3", "2026-01-06")]["session_events"], rows[("u3", "2026-01-06")]["payment_attempts"]) == (0, 1)
+    assert (
+        rows[("u1", "2026-01-06")]["session_events"],
+        rows[("u1", "2026-01-06")]["payment_attempts"],
+    ) == (1, 0)
+    assert (
+        rows[("u3", "2026-01-06")]["session_events"],
+        rows[("u3", "2026-01-06")]["payment_attempts"],
+    ) == (0, 1)
     assert rows[("u3", "2026-01-06")]["successful_payments"] == 0
     # u6 is not a known user yet
     assert not any(user == "u6" for user, _ in rows)
@@ -211,7 +215,9 @@ def test_a_user_delivered_late_or_turned_test_account_changes_every_row_it_reach
 
 
 def test_a_late_rate_reaches_a_day_no_other_delivery_touches(replayed):
-    activity = replayed["2026-01-06"][0]["intermediate.int_users__activity_daily"][("u7", "2026-01-05")]
+    activity = replayed["2026-01-06"][0]["intermediate.int_users__activity_daily"][
+        ("u7", "2026-01-05")
+    ]
     assert (activity["session_events"], activity["payment_attempts"]) == (1, 1)
     assert activity["successful_payment_amount_usd"] == Decimal("13.0")  # 10.00 EUR at 1.30
 
@@ -230,7 +236,10 @@ def test_identity_links_follow_new_events_and_a_shift_in_trading(replayed):
     assert ("u3", "trade_counterparty", "u3") in first
     links = replayed["2026-01-06"][0]["intermediate.int_risk__identity_links"]
     assert str(links[("u1", "device", "dev1")]["last_seen_at"]) == "2026-01-06 09:10:00"
-    assert links[("u1", "device", "dev1")]["observations"] == first[("u1", "device", "dev1")]["observations"] + 1
+    assert (
+        links[("u1", "device", "dev1")]["observations"]
+        == first[("u1", "device", "dev1")]["observations"] + 1
+    )
     assert ("u1", "trade_counterparty", "u3") not in links
     assert ("u3", "trade_counterparty", "u3") not in links
 
@@ -244,7 +253,9 @@ def test_a_user_turned_test_account_loses_every_link(replayed):
 def test_a_users_own_new_records_add_their_links(replayed):
     before = replayed["2026-01-06"][0]["intermediate.int_risk__identity_links"]
     after = replayed["2026-01-07"][0]["intermediate.int_risk__identity_links"]
-    assert ("u8", "device", "dev8-new") not in replayed["first"][0]["intermediate.int_risk__identity_links"]
+    assert ("u8", "device", "dev8-new") not in replayed["first"][0][
+        "intermediate.int_risk__identity_links"
+    ]
     assert ("u8", "device", "dev8-new") in before
     assert ("u8", "card", "c8") not in before
     assert ("u8", "card", "c8") in after
