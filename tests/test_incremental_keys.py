@@ -9,17 +9,18 @@ here by hand:
 0. (with the fixture zone, before the first build) trade tr3: u3 buys 1 x 4.00 USD from u1 on
    2026-01-05; tr4: u1 buys 1 x 10.00 USD from u3 on 2026-01-03, so that u1, with tr1, buys only
    from u3 and is linked to u3 by concentrated trading; a user u7 who logs in and tops up 10.00 EUR
-   on 2026-01-05; users u8 and u9;
+   on 2026-01-05; users u8, u9 and u10, u8 buying twice from u9 (tr6, tr7: linked likewise);
 1. 2026-01-06: a USD rate for EUR on 2026-01-05 (1.30; the trade tr1 and u7's top-up of that day
    used 2026-01-04's 1.20 until then); a corrected version of tr3 that moves it to 2026-01-04; an
-   app open of u1 and a declined attempt of u3 on 2026-01-06; tr5: u1 buys 1 x 100.00 USD from u7,
-   after which u1's purchases from u3 are under half of all and the link to u3 goes (a trade u3 is
-   no party to); a login of u6, a user whose record has not been delivered yet; u8 logs in on a
-   new device.
+   app open of u1 and a declined attempt of u3 on 2026-01-06; tr5: u8 buys 1 x 100.00 USD from u7,
+   after which u8's purchases from u9 are under half of all and both links to u9 go (u9 is no
+   party to tr5 and gets no delivery); a login of u6, a user whose record has not been delivered
+   yet; u8 logs in on a new device.
 2. 2026-01-07: u6's record; a new version of u3 that makes it an internal test account, so its
    trades count for nobody: u1's only activity of 2026-01-04 (selling tr3 to u3) goes away; a
    fraudulent chargeback of u7's top-up, which changes u7's fraud status in the mart and nothing
-   in u7's activity; u8 pays with a new card; u9 asks for a first payout.
+   in u7's activity; u10 pays with a new card; u9 asks for a first payout; tr5 is corrected to
+   5.00 USD, so u8 is concentrated on u9 again (u8 gets no other delivery).
 """
 
 import shutil
@@ -64,12 +65,17 @@ FIRST_STATE = {
         trade("tr3", "u3", "u1", "2026-01-05 13:00:00+00", 4)
         + " union all "
         + trade("tr4", "u1", "u3", "2026-01-03 15:00:00+00", 10)
+        + " union all "
+        + trade("tr6", "u8", "u9", "2026-01-05 12:00:00+00", 10)
+        + " union all "
+        + trade("tr7", "u8", "u9", "2026-01-05 12:30:00+00", 10)
     ),
     "app/users/2026-01-05T14.csv": (
         f"{USER_COLUMNS}\n"
         "u7,gus@example.com,,FR,2026-01-05T13:00:00Z,2026-01-05T13:00:00Z,10.0.0.7,dev7,,REFG,active,0\n"
         "u8,hal@example.com,,FR,2026-01-05T13:05:00Z,2026-01-05T13:05:00Z,10.0.0.18,dev18,,REFH,active,0\n"
         "u9,ivy@example.com,,FR,2026-01-05T13:06:00Z,2026-01-05T13:06:00Z,10.0.0.19,dev19,,REFI,active,0\n"
+        "u10,jon@example.com,,FR,2026-01-05T13:07:00Z,2026-01-05T13:07:00Z,10.0.0.20,dev20,,REFJ,active,0\n"
     ),
     "events/app_events/2026-01-05T14.jsonl": (
         '{"event_id":"e700","event_type":"login","user_id":"u7","anonymous_id":null,'
@@ -104,7 +110,7 @@ DELIVERIES = {
         "trading/trades/2026-01-06T10.parquet": (
             trade("tr3", "u3", "u1", "2026-01-04 12:00:00+00", 4)
             + " union all "
-            + trade("tr5", "u1", "u7", "2026-01-06 09:30:00+00", 100)
+            + trade("tr5", "u8", "u7", "2026-01-06 09:30:00+00", 100)
         ),
     },
     "2026-01-07": {
@@ -116,7 +122,10 @@ DELIVERIES = {
         "payments/payment_attempts/2026-01-07T10.csv": (
             "attempt_id,user_id,created_at,amount_minor,currency,purpose,card_fingerprint,card_bin,"
             "card_country,status,decline_code\n"
-            "p22,u8,1767780000000,700,USD,topup,c8,433333,FR,succeeded,\n"  # 2026-01-07T10:00Z
+            "p22,u10,1767780000000,700,USD,topup,c10,433333,FR,succeeded,\n"  # 2026-01-07T10:00Z
+        ),
+        "trading/trades/2026-01-07T10.parquet": trade(
+            "tr5", "u8", "u7", "2026-01-06 09:30:00+00", 5
         ),
         "payments/payouts/2026-01-07T10.csv": (
             "payout_id,user_id,requested_at,amount_minor,currency,payout_account_hash,status\n"
@@ -232,21 +241,26 @@ def test_a_changed_outcome_rewrites_the_users_rows_of_the_mart(replayed):
 
 def test_identity_links_follow_new_events_and_a_shift_in_trading(replayed):
     first = replayed["first"][0]["intermediate.int_risk__identity_links"]
-    assert ("u1", "trade_counterparty", "u3") in first
-    assert ("u3", "trade_counterparty", "u3") in first
+    assert ("u8", "trade_counterparty", "u9") in first
+    assert ("u9", "trade_counterparty", "u9") in first
     links = replayed["2026-01-06"][0]["intermediate.int_risk__identity_links"]
     assert str(links[("u1", "device", "dev1")]["last_seen_at"]) == "2026-01-06 09:10:00"
     assert (
         links[("u1", "device", "dev1")]["observations"]
         == first[("u1", "device", "dev1")]["observations"] + 1
     )
-    assert ("u1", "trade_counterparty", "u3") not in links
-    assert ("u3", "trade_counterparty", "u3") not in links
+    assert ("u8", "trade_counterparty", "u9") not in links
+    assert ("u9", "trade_counterparty", "u9") not in links
+    assert ("u1", "trade_counterparty", "u3") in links
 
 
 def test_a_user_turned_test_account_loses_every_link(replayed):
     links = replayed["2026-01-07"][0]["intermediate.int_risk__identity_links"]
     assert ("u1", "device", "dev1") in links
+    assert ("u1", "trade_counterparty", "u3") not in links
+    # the correction of tr5 moves u8's purchases back to u9
+    assert ("u8", "trade_counterparty", "u9") in links
+    assert ("u9", "trade_counterparty", "u9") in links
     assert not any(user == "u3" for user, _, _ in links)
 
 
@@ -257,7 +271,7 @@ def test_a_users_own_new_records_add_their_links(replayed):
         "intermediate.int_risk__identity_links"
     ]
     assert ("u8", "device", "dev8-new") in before
-    assert ("u8", "card", "c8") not in before
-    assert ("u8", "card", "c8") in after
+    assert ("u10", "card", "c10") not in before
+    assert ("u10", "card", "c10") in after
     assert ("u9", "payout_account", "acct9") not in before
     assert ("u9", "payout_account", "acct9") in after
