@@ -1,56 +1,53 @@
 {#- Building blocks of the key lists below: the changed inputs, read against the calling model's
     ledger of deliveries (deliveries_read.sql). -#}
 
-{#- Users with a new version: who may turn out to be a test account, or be delivered after their
-    activity. -#}
-{% macro changed_user_ids() -%}
-    select user_id from {{ rows_not_read_yet('stg_app__users') }}
-{%- endmacro %}
-
-{#- Per currency, the first day whose USD rate was delivered (or restated): a day takes its own
-    rate or the latest earlier one, so every later day of the currency may be re-priced. -#}
-{% macro changed_usd_rates() -%}
-    select
-        currency,
-        min(rate_date) as first_changed_rate_date
-    from {{ rows_not_read_yet('stg_reference__fx_rates') }}
-    group by currency
-{%- endmacro %}
-
-{#- The trades (buyer_id, seller_id, executed_on) whose figures may have changed: every delivered
-    version of a trade with a new version (a correction can move a trade to other parties or
-    another day), the trades re-priced by a new rate, and the trades of a user with a new version. -#}
-{% macro changed_trades() -%}
-    with changed_users as (
-        {{ changed_user_ids() }}
+{#- The CTEs every key list starts with (`with {{ changed_input_ctes() }}, ...`):
+    - changed_users: the users with a new version, who may turn out to be a test account or be
+      delivered after their activity;
+    - changed_rates: per currency, the first day whose USD rate was delivered (or restated); a day
+      takes its own rate or the latest earlier one, so every later day of the currency may be
+      re-priced;
+    - changed_trades (buyer_id, seller_id, executed_on): the trades whose figures may have changed:
+      every delivered version of a trade with a new version (a correction can move a trade to
+      other parties or another day), the trades re-priced by a new rate, and the trades of a
+      changed user. -#}
+{% macro changed_input_ctes() -%}
+    changed_users as (
+        select user_id from {{ rows_not_read_yet('stg_app__users') }}
     ),
 
     changed_rates as (
-        {{ changed_usd_rates() }}
+        select
+            currency,
+            min(rate_date) as first_changed_rate_date
+        from {{ rows_not_read_yet('stg_reference__fx_rates') }}
+        group by currency
     ),
 
     corrected_trades as (
         select trade_id from {{ rows_not_read_yet('stg_trading__trades') }}
-    )
+    ),
 
-    select
-        {{ clean_text('versions.buyer_id::varchar') }} as buyer_id,
-        {{ clean_text('versions.seller_id::varchar') }} as seller_id,
-        versions.parsed_executed_at::date as executed_on
-    from {{ ref('base_trading__trades') }} as versions
-    inner join corrected_trades on versions.parsed_trade_id = corrected_trades.trade_id
-    where versions._reject_reason is null
-    union all
-    select
-        trades.buyer_id,
-        trades.seller_id,
-        trades.executed_at::date as executed_on
-    from {{ ref('stg_trading__trades') }} as trades
-    left join changed_rates on trades.currency = changed_rates.currency
-    where
-        trades.executed_at::date >= changed_rates.first_changed_rate_date
-        or trades.buyer_id in (select changed_users.user_id from changed_users)
-        or trades.seller_id in (select changed_users.user_id from changed_users)
+    changed_trades as (
+        select
+            {{ clean_text('versions.buyer_id::varchar') }} as buyer_id,
+            {{ clean_text('versions.seller_id::varchar') }} as seller_id,
+            versions.parsed_executed_at::date as executed_on
+        from {{ ref('base_trading__trades') }} as versions
+        inner join corrected_trades on versions.parsed_trade_id = corrected_trades.trade_id
+        where versions._reject_reason is null
+        union all
+        select
+            trades.buyer_id,
+            trades.seller_id,
+            trades.executed_at::date as executed_on
+        from {{ ref('stg_trading__trades') }} as trades
+        left join changed_rates on trades.currency = changed_rates.currency
+        where
+            trades.executed_at::date >= changed_rates.first_changed_rate_date
+            or trades.buyer_id in (select changed_users.user_id from changed_users)
+            or trades.seller_id in (select changed_users.user_id from changed_users)
+    )
 {%- endmacro %}
 
 {#- The (user_id, activity_date) rows of int_users__activity_daily that deliveries it has not read
@@ -68,20 +65,14 @@
       user has), and the days of the counterparties of the user's trades.
     The list may hold keys that end up unchanged, or without any activity (then it is deleted). -#}
 {% macro user_activity_days_to_rebuild() -%}
-    with changed_users as (
-        {{ changed_user_ids() }}
-    ),
-
-    changed_rates as (
-        {{ changed_usd_rates() }}
-    ),
+    with {{ changed_input_ctes() }},
 
     trade_days as (
         select
             buyer_id,
             seller_id,
             executed_on as activity_date
-        from ({{ changed_trades() }}) as trades
+        from changed_trades
     ),
 
     payment_days as (
@@ -198,20 +189,17 @@
     buyer's purchases and a seller's on every buyer concentrated on them. So:
     - a user with a new version, a new event or attempt, or a payout with a new version (the users
       of all its versions);
-    - both parties of every changed trade (changed_trades: corrected, re-priced, or with a user of
-      a new version), and every seller their buyers bought from, whose buyer may have become, or
+    - both parties of every changed trade (corrected, re-priced, or with a user of a new version), and every seller their buyers bought from, whose buyer may have become, or
       stopped being, concentrated on them. -#}
 {% macro identity_link_users_to_rebuild() -%}
-    with trades as (
-        {{ changed_trades() }}
-    ),
+    with {{ changed_input_ctes() }},
 
     changed_payouts as (
         select payout_id from {{ rows_not_read_yet('stg_payments__payouts') }}
     ),
 
     users as (
-        {{ changed_user_ids() }}
+        select user_id from changed_users
         union all
         select user_id from {{ rows_not_read_yet('stg_events__app_events') }}
         union all
@@ -222,13 +210,13 @@
         inner join changed_payouts on versions.parsed_payout_id = changed_payouts.payout_id
         where versions._reject_reason is null
         union all
-        select buyer_id from trades
+        select buyer_id from changed_trades
         union all
-        select seller_id from trades
+        select seller_id from changed_trades
         union all
         select all_trades.seller_id
         from {{ ref('stg_trading__trades') }} as all_trades
-        where all_trades.buyer_id in (select trades.buyer_id from trades)
+        where all_trades.buyer_id in (select changed_trades.buyer_id from changed_trades)
     )
 
     select distinct user_id
