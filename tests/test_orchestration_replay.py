@@ -12,6 +12,7 @@ import json
 import os
 import signal
 
+import duckdb
 import pytest
 from orchestration_fixtures import (  # noqa: F401 (fixtures)
     children_named,
@@ -26,6 +27,7 @@ from orchestration_replay import compare, deliver_until, slice_cutoffs
 
 from orchestration import cli, serving
 from orchestration.writer_lock import WriterLock
+from risk_model.features import STORED_FEATURES
 
 SLICES = int(os.environ.get("REPLAY_SLICES", "2"))
 # Where the files were read from: the replay reads the same files through another RAW_ROOT. Only
@@ -61,6 +63,8 @@ def test_replay_in_slices_equals_one_full_build_while_bi_reads(replay, generated
                 )
             assert cli.run("refresh") == 0, f"refresh of slice {number} failed"
             if number == 1:
+                first_scans = workdir / "first_slice_scans.parquet"
+                save_scan_features(warehouse, first_scans)
                 reader, stop, out = start_bi_reader(served, workdir)
         other_log = (workdir / "other_refresh.log").read_text
         assert other.wait(timeout=600) == 0, other_log()[-3000:]
@@ -85,6 +89,9 @@ def test_replay_in_slices_equals_one_full_build_while_bi_reads(replay, generated
     layers = ("staging", "marts", "audit")
     found = compare(warehouse, generated_warehouse, layers, ignore_columns=PATH_COLUMNS)
     assert found == {}
+    # Point in time: what the risk model's scans saw after the first slice, the full build sees at
+    # the same scans (later deliveries rewrite no earlier scan's features).
+    assert scan_features_changed(first_scans, generated_warehouse) == 0
     rebuilt_serving = workdir / "rebuilt_serving.duckdb"
     serving.publish(generated_warehouse, rebuilt_serving)
     found = compare(
@@ -94,6 +101,37 @@ def test_replay_in_slices_equals_one_full_build_while_bi_reads(replay, generated
         ignore_columns=PATH_COLUMNS,
     )
     assert found == {}
+
+
+SCAN_FEATURES = f"""
+    select scans.scan_at, periods.user_id, periods.created_at, periods.features_known_through,
+        {", ".join(f"periods.{feature}" for feature in STORED_FEATURES)}
+    from intermediate.int_risk_model__feature_history as periods
+    inner join intermediate.int_risk_model__scan_times as scans
+        on periods.valid_from <= scans.scan_at
+        and scans.scan_at < coalesce(periods.valid_until, 'infinity'::timestamp)
+"""
+
+
+def save_scan_features(warehouse, destination):
+    """Every user's stored features at each scan the warehouse has (the risk model's snapshots)."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        connection.execute(f"copy ({SCAN_FEATURES}) to '{destination}' (format parquet)")
+
+
+def scan_features_changed(saved, warehouse) -> int:
+    """Rows of the saved scans that `warehouse` has otherwise, either way round."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        connection.execute(f"create temp table saved as select * from '{saved}'")
+        connection.execute(
+            f"create temp table now as select * from ({SCAN_FEATURES})"
+            " where scan_at in (select scan_at from saved)"
+        )
+        assert connection.execute("select count(*) from saved").fetchone()[0] > 0
+        return connection.execute(
+            "select (select count(*) from (from saved except all from now))"
+            " + (select count(*) from (from now except all from saved))"
+        ).fetchone()[0]
 
 
 def kill_a_rebuild_mid_way(workdir):

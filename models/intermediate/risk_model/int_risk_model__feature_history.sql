@@ -22,7 +22,7 @@
     'bonus_redemptions', 'bonus_usd', 'fraud_chargebacks', 'confirmed_fraud_cases',
     'false_positive_cases', 'takeover_reports',
     'users_sharing_strong', 'users_sharing_ip', 'users_sharing_referral',
-    'linked_labelled_users', 'linked_risky_users', 'in_flagged_group',
+    'linked_labelled_users', 'linked_risky_users',
 ] -%}
 {%- set peaks = ['max_attempts_in_hour', 'max_failed_logins_in_hour'] -%}
 {%- set daily = "'T+1'" -%}
@@ -45,7 +45,6 @@
     ('users_sharing_referral', 'users_sharing_referral'),
     ('linked_labelled_users', 'linked_labelled_users'),
     ('linked_risky_users', 'linked_risky_users'),
-    ('in_flagged_group', 'in_flagged_group'),
 ] -%}
 
 with scans as (
@@ -580,18 +579,6 @@ link_changes as (
     group by all
 ),
 
--- groups: from the scan at which the flagged group's evidence had been delivered ---------------
-group_flags as (
-    select
-        members.user_id,
-        'in_flagged_group' as kind,
-        {{ next_scan_at('min(flagged_groups.condition_met_at)', daily) }} as scan_at,
-        1 as count_change
-    from {{ ref('strat_groups') }} as flagged_groups
-    inner join {{ ref('risk_group_members') }} as members on flagged_groups.entity_id = members.group_id
-    group by members.user_id
-),
-
 -- every distinct-count and link increment, per user, kind and scan
 count_increments as (
     select
@@ -629,8 +616,6 @@ count_increments as (
         from counterparty_first_seen
         union all
         select * from link_changes
-        union all
-        select * from group_flags
     ) as unioned
     group by all
 ),
