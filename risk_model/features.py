@@ -6,14 +6,11 @@ third of them come from accounts with no takeover behaviour at all. It stays a l
 takeover shows in the failed-login bursts, resets, foreign logins and new payout methods the model
 does see - but as a feature it would flag every reporter, genuine or not.
 
-Membership of a flagged group (`strat_groups`) is not one either: a group is flagged from the moment
+Membership of a flagged group (`strat_groups`) is not one either: a group is flagged once
 everything it rests on was delivered, so each member who joins later moves every member's flag
-later, back to scans weeks old. Every hourly delivery then rewrote old snapshots, and a T+hours
-refresh retrained and rescored the whole history (500k: registry, scores and performance 367 s, as
-in a full build). The links it rests on are features already (`linked_labelled_users`,
-`linked_risky_users`, `users_sharing_*`, point in time); without it, validation PR-AUC moved by at
-most 0.003, precision and recall at the alert budget by at most 0.001 (500k x 90, seven
-retrainings; equal from the third on)."""
+later, rewriting scans weeks old, and a T+hours refresh retrained and rescored the whole history.
+The links it rests on are features already, point in time (measured cost of both ways:
+risk_model/README, "Point in time")."""
 
 import numpy as np
 

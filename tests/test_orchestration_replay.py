@@ -28,6 +28,7 @@ from orchestration_replay import compare, deliver_until, slice_cutoffs
 from orchestration import cli, serving
 from orchestration.writer_lock import WriterLock
 from risk_model.features import STORED_FEATURES
+from risk_model.warehouse import PointInTime
 
 SLICES = int(os.environ.get("REPLAY_SLICES", "2"))
 # Where the files were read from: the replay reads the same files through another RAW_ROOT. Only
@@ -113,31 +114,40 @@ CONVERTED_AMOUNTS = (
     "bought_usd",
     "bonus_usd",
 )
-SCAN_FEATURES = f"""
-    select scans.scan_at, periods.user_id, periods.created_at, periods.features_known_through,
-        {", ".join(f"periods.{f}" for f in STORED_FEATURES if f not in CONVERTED_AMOUNTS)}
-    from intermediate.int_risk_model__feature_history as periods
-    inner join intermediate.int_risk_model__scan_times as scans
-        on periods.valid_from <= scans.scan_at
-        and scans.scan_at < coalesce(periods.valid_until, 'infinity'::timestamp)
-"""
+SCAN_COLUMNS = (
+    "scan_at",
+    "user_id",
+    "account_age_days",
+    "features_known_through",
+    *(f for f in STORED_FEATURES if f not in CONVERTED_AMOUNTS),
+)
+
+
+def scan_features(connection, scans):
+    """Every user's features but the converted amounts at each of `scans`, read the way the risk
+    model reads a scan (risk_model.warehouse.PointInTime; its label columns left out)."""
+    history = connection.table("intermediate.int_risk_model__feature_history")
+    rows = PointInTime(history, label_window_days=0, data_cutoff=None).at(scans)
+    return rows.project(", ".join(SCAN_COLUMNS))
 
 
 def save_scan_features(warehouse, destination):
-    """Every user's stored features but the converted amounts at each scan the warehouse has."""
+    """scan_features at every scan the warehouse has, to a Parquet file."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        connection.execute(f"copy ({SCAN_FEATURES}) to '{destination}' (format parquet)")
+        scans = connection.sql("select scan_at from intermediate.int_risk_model__scan_times")
+        scan_features(connection, [scan for (scan,) in scans.fetchall()]).write_parquet(
+            str(destination)
+        )
 
 
 def scan_features_changed(saved, warehouse) -> int:
     """Rows of the saved scans that `warehouse` has otherwise, either way round."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         connection.execute(f"create temp table saved as select * from '{saved}'")
-        connection.execute(
-            f"create temp table now as select * from ({SCAN_FEATURES})"
-            " where scan_at in (select scan_at from saved)"
-        )
-        assert connection.execute("select count(*) from saved").fetchone()[0] > 0
+        scans = connection.sql("select distinct scan_at from saved").fetchall()
+        assert scans, "no scan saved"
+        now = scan_features(connection, [scan for (scan,) in scans])
+        connection.execute(f"create temp table now as {now.sql_query()}")
         return connection.execute(
             "select (select count(*) from (from saved except all from now))"
             " + (select count(*) from (from now except all from saved))"
