@@ -71,9 +71,11 @@ def compare(
     schemas=COMPARED_SCHEMAS,
     float_tolerance: float | None = None,
     ignore_columns: tuple[str, ...] = (),
+    only: tuple[str, ...] = (),
 ) -> dict[str, str]:
     """Tables that differ between two warehouses (as multisets of rows, `_run_*` columns and
-    `ignore_columns` left out), with a short reason; an empty dict when they are identical. With
+    `ignore_columns` left out), with a short reason; an empty dict when they are identical. `only`
+    (schema.name) restricts the comparison to those tables of `schemas`. With
     `float_tolerance`, DOUBLE and REAL values need only agree to that relative tolerance (a sum of
     floating-point numbers depends on the order DuckDB's threads add them in)."""
     differences: dict[str, str] = {}
@@ -84,6 +86,9 @@ def compare(
         left_tables = set(tables(connection, schemas))
         connection.execute("use r")
         right_tables = set(tables(connection, schemas))
+        if only:
+            left_tables &= set(only)
+            right_tables &= set(only)
         connection.execute("use memory")
         for table in sorted(left_tables ^ right_tables):
             differences[table] = "only in " + ("left" if table in left_tables else "right")

@@ -1,7 +1,8 @@
 """Key-level incremental models rebuild exactly the keys that new deliveries can change.
 
-int_users__activity_daily, fct_user_activity_daily and int_risk__identity_links keep their rows
-between runs and rebuild only the user-days, or users, a new delivery reaches (macros/incremental/). The hand-made zone of tests/fixtures
+int_users__activity_daily, fct_user_activity_daily, int_risk__identity_links and
+int_risk_model__feature_history keep their rows between runs and rebuild only the user-days, or
+users, a new delivery reaches (macros/incremental/). The hand-made zone of tests/fixtures
 gets two later deliveries, each built with an incremental run; after each, the tables must equal
 a full build of the same files, and the rows the deliveries change must hold the values computed
 here by hand:
@@ -34,11 +35,13 @@ TABLES = {
     "intermediate.int_users__activity_daily": ("user_id", "activity_date"),
     "marts.fct_user_activity_daily": ("user_id", "activity_date"),
     "intermediate.int_risk__identity_links": ("user_id", "identifier_type", "identifier"),
+    "intermediate.int_risk_model__feature_history": ("user_id", "valid_from"),
 }
 SELECTION = [
     "build",
     "--select",
     "+fct_user_activity_daily",
+    "+int_risk_model__feature_history",
     "--exclude-resource-type",
     "test",
     "--exclude-resource-type",
@@ -275,3 +278,21 @@ def test_a_users_own_new_records_add_their_links(replayed):
     assert ("u10", "card", "c10") in after
     assert ("u9", "payout_account", "acct9") not in before
     assert ("u9", "payout_account", "acct9") in after
+
+
+def test_feature_history_rebuilds_a_counterparty_that_got_no_delivery(replayed):
+    """u1 gets no delivery on 2026-01-07, but its only seller u3 turns test account: u1's
+    purchases (tr1, tr4) count for nobody, at every scan, and u3 no longer shares u1's /24 IP
+    block (10.0.0.x). u7's top-up is charged back: a training label within the label window of the
+    2026-01-06 scan."""
+    history = "intermediate.int_risk_model__feature_history"
+    scan = "2026-01-06 02:00:00"
+    before = replayed["2026-01-06"][0][history]
+    after = replayed["2026-01-07"][0][history]
+    u1_before, u1_after = before[("u1", scan)], after[("u1", scan)]
+    assert (u1_before["distinct_sellers"], u1_before["trades_bought"]) == (1, 2)
+    assert (u1_after["distinct_sellers"], u1_after["trades_bought"]) == (0, 0)
+    assert u1_after["users_sharing_ip"] == u1_before["users_sharing_ip"] - 1
+    assert ("u3", scan) in before and not any(user == "u3" for user, _ in after)
+    assert before[("u7", scan)]["label_known_at"] is None
+    assert after[("u7", scan)]["label_known_at"] is not None

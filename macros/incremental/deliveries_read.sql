@@ -20,11 +20,27 @@
 {#- Kept in the intermediate schema whatever the model's own, so a mart's ledger is never
     published with the marts. -#}
 {% macro deliveries_read_relation() -%}
+    {{- return(rows_read_relation('deliveries')) -}}
+{%- endmacro %}
+
+{#- Where a model keeps what it last read of one input, `intermediate.<model>__<name>_read`: the
+    ledger of deliveries, or a copy of a derived input (one not staged by delivery, so its changes
+    are found by comparing it with the copy). -#}
+{% macro rows_read_relation(name) -%}
     {{- return(api.Relation.create(
         database=this.database,
         schema=generate_schema_name('intermediate', model),
-        identifier=this.identifier ~ '__deliveries_read',
+        identifier=this.identifier ~ '__' ~ name ~ '_read',
     )) -}}
+{%- endmacro %}
+
+{#- Post-hook: keep the rows `rows_sql` selects as what this run read of input `name`. -#}
+{% macro remember_rows_read(name, rows_sql) -%}
+    {%- if not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    create or replace table {{ rows_read_relation(name) }} as
+    {{ rows_sql }}
 {%- endmacro %}
 
 {#- True when this run rebuilds only some keys: an incremental run with a ledger to compare to. -#}

@@ -231,3 +231,230 @@
         'stg_payments__payouts', 'stg_reference__fx_rates', 'stg_trading__trades',
     ]) -}}
 {%- endmacro %}
+
+{#- The derived inputs int_risk_model__feature_history compares with what it last read (as
+    `rows_read_relation(name)`), with the columns it uses. -#}
+{% macro feature_history_derived_inputs() -%}
+    {{- return({
+        'links': "select user_id, identifier_type, identifier, link_class, first_seen_at, visible_from, hub_from from "
+            ~ ref('int_risk_model__link_history'),
+        'labels': "select user_id, label_type, source_id, label_at, known_at, is_fraud_label from "
+            ~ ref('risk_labels'),
+        'scans': "select scan_at from " ~ ref('int_risk_model__scan_times'),
+    }) -}}
+{%- endmacro %}
+
+{#- The users whose rows of int_risk_model__feature_history deliveries it has not read can change
+    (every row of such a user is rebuilt). A user's periods are a function of the user's own
+    records, labels and links, of the scans, and, through trades and shared identifiers, of other
+    users: their trades with the user, signup time, risky and labelled status, and links. So:
+    - every user on the first list, the user's own inputs changed:
+        - a new version of the user, a new event or payment attempt, a payout or bonus redemption
+          with a new version (the users of all its versions), both parties of every changed trade;
+        - an attempt, payout or redemption re-priced by a newly delivered USD rate;
+        - a link (int_risk_model__link_history) or label (marts.risk_labels) that differs from
+          the copy the last run kept, both ways; a changed hub moment changes every link of the
+          identifier, so every user on it is listed;
+        - when a new scan has appeared, every user with a record, link or label that only the new
+          scans see (delivered or happened after the last scan the last run had), or a link whose
+          identifier turns into a hub after it; when the first scan moved, every user;
+    - the other party of every trade of a listed user;
+    - every user with a usable link (before its identifier is a hub) on an identifier where a listed
+      user has, or had, a usable link. A link after the hub moment pairs with nobody, so a busy
+      shared IP does not list its thousands of users.
+    The list may hold users whose rows end up unchanged. -#}
+{% macro feature_history_users_to_rebuild() -%}
+    {%- set derived = feature_history_derived_inputs() -%}
+    with {{ changed_input_ctes() }},
+
+    {%- for name, rows_sql in derived.items() %}
+
+    {{ name }}_read as (
+        select * from {{ rows_read_relation(name) }}
+    ),
+
+    {{ name }}_now as (
+        {{ rows_sql }}
+    ),
+    {%- endfor %}
+
+    changed_links as (
+        (select * from links_read except all select * from links_now)
+        union all
+        (select * from links_now except all select * from links_read)
+    ),
+
+    changed_labels as (
+        (select * from labels_read except all select * from labels_now)
+        union all
+        (select * from labels_now except all select * from labels_read)
+    ),
+
+    scan_change as (
+        select
+            (select min(scans_read.scan_at) from scans_read) as first_scan_read,
+            (select max(scans_read.scan_at) from scans_read) as last_scan_read,
+            (select min(scans_now.scan_at) from scans_now) as first_scan_now,
+            (select max(scans_now.scan_at) from scans_now) as last_scan_now
+    ),
+
+    -- the last scan the last run had, if scans were added after it
+    new_scans_after as (
+        select last_scan_read as scan_at
+        from scan_change
+        where last_scan_now > last_scan_read
+    ),
+
+    changed_payouts as (
+        select payout_id from {{ rows_not_read_yet('stg_payments__payouts') }}
+    ),
+
+    changed_redemptions as (
+        select redemption_id from {{ rows_not_read_yet('stg_promotions__redemptions') }}
+    ),
+
+    listed as (
+        select user_id from changed_users
+        union all
+        select user_id from {{ rows_not_read_yet('stg_events__app_events') }}
+        union all
+        select user_id from {{ rows_not_read_yet('stg_payments__payment_attempts') }}
+        union all
+        select {{ clean_text('versions.user_id') }}
+        from {{ ref('base_payments__payouts') }} as versions
+        inner join changed_payouts on versions.parsed_payout_id = changed_payouts.payout_id
+        where versions._reject_reason is null
+        union all
+        select {{ clean_text('versions.user_id') }}
+        from {{ ref('base_promotions__redemptions') }} as versions
+        inner join changed_redemptions on versions.parsed_redemption_id = changed_redemptions.redemption_id
+        where versions._reject_reason is null
+        union all
+        select buyer_id from changed_trades
+        union all
+        select seller_id from changed_trades
+        union all
+        select attempts.user_id
+        from {{ ref('stg_payments__payment_attempts') }} as attempts
+        inner join changed_rates on attempts.currency = changed_rates.currency
+        where attempts.created_at::date >= changed_rates.first_changed_rate_date
+        union all
+        select payouts.user_id
+        from {{ ref('stg_payments__payouts') }} as payouts
+        inner join changed_rates on payouts.currency = changed_rates.currency
+        where payouts.requested_at::date >= changed_rates.first_changed_rate_date
+        union all
+        select redemptions.user_id
+        from {{ ref('stg_promotions__redemptions') }} as redemptions
+        inner join changed_rates on redemptions.currency = changed_rates.currency
+        where redemptions.redeemed_at::date >= changed_rates.first_changed_rate_date
+        union all
+        select user_id from changed_links
+        union all
+        select user_id from changed_labels
+        -- seen by the new scans only
+        union all
+        select users.user_id
+        from {{ ref('stg_app__users') }} as users
+        inner join new_scans_after on greatest(users._first_batch_at, users.created_at) > new_scans_after.scan_at
+        union all
+        select events.user_id
+        from {{ ref('stg_events__app_events') }} as events
+        inner join new_scans_after on greatest(events._batch_at, events.occurred_at) > new_scans_after.scan_at
+        union all
+        select attempts.user_id
+        from {{ ref('stg_payments__payment_attempts') }} as attempts
+        inner join new_scans_after on greatest(attempts._batch_at, attempts.created_at) > new_scans_after.scan_at
+        union all
+        select payouts.user_id
+        from {{ ref('stg_payments__payouts') }} as payouts
+        inner join new_scans_after on greatest(payouts._first_batch_at, payouts.requested_at) > new_scans_after.scan_at
+        union all
+        select redemptions.user_id
+        from {{ ref('stg_promotions__redemptions') }} as redemptions
+        inner join new_scans_after
+            on greatest(redemptions._first_batch_at, redemptions.redeemed_at) > new_scans_after.scan_at
+        union all
+        select unnest([trades.buyer_id, trades.seller_id])
+        from {{ ref('stg_trading__trades') }} as trades
+        inner join new_scans_after on greatest(trades._batch_at, trades.executed_at) > new_scans_after.scan_at
+        union all
+        select labels_now.user_id
+        from labels_now
+        inner join new_scans_after on greatest(labels_now.known_at, labels_now.label_at) > new_scans_after.scan_at
+        union all
+        select links_now.user_id
+        from links_now
+        inner join new_scans_after
+            on
+                links_now.visible_from > new_scans_after.scan_at
+                or (links_now.hub_from > new_scans_after.scan_at and links_now.visible_from < links_now.hub_from)
+        -- every user, when the first scan moved
+        union all
+        select users.user_id
+        from {{ ref('stg_app__users') }} as users
+        cross join scan_change
+        where scan_change.first_scan_now is distinct from scan_change.first_scan_read
+    ),
+
+    listed_users as (
+        select distinct user_id from listed
+        where user_id is not null
+    ),
+
+    usable_links as (
+        select
+            user_id,
+            identifier_type,
+            identifier
+        from links_read
+        where hub_from is null or visible_from < hub_from
+        union
+        select
+            user_id,
+            identifier_type,
+            identifier
+        from links_now
+        where hub_from is null or visible_from < hub_from
+    ),
+
+    listed_identifiers as (
+        select distinct
+            usable_links.identifier_type,
+            usable_links.identifier
+        from usable_links
+        inner join listed_users on usable_links.user_id = listed_users.user_id
+    ),
+
+    users as (
+        select user_id from listed_users
+        union all
+        select usable_links.user_id
+        from usable_links
+        inner join listed_identifiers
+            on
+                usable_links.identifier_type = listed_identifiers.identifier_type
+                and usable_links.identifier = listed_identifiers.identifier
+        union all
+        select trades.seller_id
+        from {{ ref('stg_trading__trades') }} as trades
+        inner join listed_users on trades.buyer_id = listed_users.user_id
+        union all
+        select trades.buyer_id
+        from {{ ref('stg_trading__trades') }} as trades
+        inner join listed_users on trades.seller_id = listed_users.user_id
+    )
+
+    select distinct user_id
+    from users
+    where user_id is not null
+{%- endmacro %}
+
+{#- The staged models whose deliveries int_risk_model__feature_history keeps track of. -#}
+{% macro feature_history_inputs() -%}
+    {{- return([
+        'stg_app__users', 'stg_events__app_events', 'stg_payments__payment_attempts',
+        'stg_payments__payouts', 'stg_promotions__redemptions', 'stg_reference__fx_rates',
+        'stg_trading__trades',
+    ]) -}}
+{%- endmacro %}

@@ -1,3 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ list_keys_to_rebuild(feature_history_users_to_rebuild()) }}",
+            "{{ delete_keys_to_rebuild(['user_id']) }}",
+        ],
+        post_hook=[
+            "{% for name, rows_sql in feature_history_derived_inputs().items() %}{{ remember_rows_read(name, rows_sql) }};{% endfor %}",
+            "{{ remember_deliveries_read(feature_history_inputs()) }}",
+        ]
+    )
+}}
+{%- set changed_users_only = rebuilds_changed_keys_only() -%}
 {#- Point-in-time features and training label of every real user at every daily scan of
     int_risk_model__scan_times, stored as periods: one row per user from each scan at which
     something changed (`valid_from`) up to the next such scan (`valid_until`, null while current).
@@ -11,7 +27,9 @@
     `features_known_through` is the latest delivery any feature of the row rests on (tested to be
     at or before `valid_from`). The training label of a scan is a fraud label of risk_labels that
     happened and was delivered by the end of the scan's label window (scan + var
-    risk_model_label_window_days): it holds from the first scan whose window reaches both. -#}
+    risk_model_label_window_days): it holds from the first scan whose window reaches both.
+    Incremental by user: a run rebuilds every row of the users that new deliveries can reach
+    (macros/incremental/keys_to_rebuild.sql) and keeps the others. -#}
 {%- set cumulative = [
     'payment_attempts', 'declined_attempts', 'succeeded_attempts', 'suspicious_declines',
     'small_attempts', 'topup_usd', 'distinct_cards', 'distinct_card_bins', 'distinct_card_countries',
@@ -62,6 +80,15 @@ users as (
     where not is_test_account
 ),
 
+-- the users this run computes: all of them, or those new deliveries reach
+rebuilt_users as (
+    select users.*
+    from users
+    {%- if changed_users_only %}
+    inner join {{ keys_to_rebuild() }} as keys_to_rebuild on users.user_id = keys_to_rebuild.user_id
+    {%- endif %}
+),
+
 scan_bounds as (
     select
         min(scan_at) as first_scan_at,
@@ -75,7 +102,7 @@ attempts as (
         attempts.*,
         {{ next_scan_at('greatest(attempts._batch_at, attempts.created_at)', daily) }} as visible_from
     from {{ ref('stg_payments__payment_attempts') }} as attempts
-    inner join users on attempts.user_id = users.user_id
+    inner join rebuilt_users on attempts.user_id = rebuilt_users.user_id
 ),
 
 payment_increments as (
@@ -136,10 +163,11 @@ risky_payers as (
         min(visible_from) as risky_from
     from (
         select
-            user_id,
-            visible_from
-        from attempts
-        where decline_code in ('stolen_card', 'incorrect_cvc', 'do_not_honor')
+            all_attempts.user_id,
+            {{ next_scan_at('greatest(all_attempts._batch_at, all_attempts.created_at)', daily) }} as visible_from
+        from {{ ref('stg_payments__payment_attempts') }} as all_attempts
+        inner join users on all_attempts.user_id = users.user_id
+        where all_attempts.decline_code in ('stolen_card', 'incorrect_cvc', 'do_not_honor')
         union all
         select
             user_id,
@@ -161,6 +189,7 @@ known_labels as (
         count(*) filter (where label_type = 'false_positive_case') as false_positive_cases,
         count(*) filter (where label_type = 'account_takeover_report') as takeover_reports
     from {{ ref('risk_labels') }}
+    where user_id in (select rebuilt_users.user_id from rebuilt_users)
     group by all
 ),
 
@@ -178,6 +207,7 @@ label_steps as (
         ) as scan_at,
         min(labels.known_at) as label_known_at
     from {{ ref('risk_labels') }} as labels
+    inner join rebuilt_users on labels.user_id = rebuilt_users.user_id
     cross join scan_bounds
     where labels.is_fraud_label
     group by all
@@ -202,10 +232,10 @@ events as (
         events.country_code,
         events.occurred_at,
         events._batch_at,
-        events.country_code <> users.country_code as is_foreign,
+        events.country_code <> rebuilt_users.country_code as is_foreign,
         {{ next_scan_at('greatest(events._batch_at, events.occurred_at)', daily) }} as visible_from
     from {{ ref('stg_events__app_events') }} as events
-    inner join users on events.user_id = users.user_id
+    inner join rebuilt_users on events.user_id = rebuilt_users.user_id
 ),
 
 event_increments as (
@@ -257,7 +287,7 @@ payouts as (
         payouts.*,
         {{ next_scan_at('greatest(payouts._first_batch_at, payouts.requested_at)', daily) }} as visible_from
     from {{ ref('stg_payments__payouts') }} as payouts
-    inner join users on payouts.user_id = users.user_id
+    inner join rebuilt_users on payouts.user_id = rebuilt_users.user_id
 ),
 
 payout_increments as (
@@ -290,7 +320,7 @@ bonus_increments as (
         count(*) as bonus_redemptions,
         coalesce(sum(redemptions.bonus_amount_usd), 0) as bonus_usd
     from {{ ref('stg_promotions__redemptions') }} as redemptions
-    inner join users on redemptions.user_id = users.user_id
+    inner join rebuilt_users on redemptions.user_id = rebuilt_users.user_id
     group by all
 ),
 
@@ -307,7 +337,12 @@ trades as (
     from {{ ref('stg_trading__trades') }} as trades
     inner join users as buyers on trades.buyer_id = buyers.user_id
     inner join users as sellers on trades.seller_id = sellers.user_id
-    where trades.buyer_id <> trades.seller_id
+    where
+        trades.buyer_id <> trades.seller_id
+        and (
+            trades.buyer_id in (select rebuilt_users.user_id from rebuilt_users)
+            or trades.seller_id in (select rebuilt_users.user_id from rebuilt_users)
+        )
 ),
 
 trade_increments as (
@@ -411,64 +446,11 @@ counterparty_first_seen as (
     group by pairs.user_id, pairs.counterparty_id
 ),
 
--- the identity graph as of each scan ------------------------------------------------------------
--- An identifier stops linking people from the scan at which, on what was delivered by then, it is
--- a hub (the rule of int_risk__identifiers: more than var identity_hub_min_users users joining over
--- more than var identity_coordinated_span_days days, or more than var identity_hub_max_users).
-links as (
-    select
-        links.user_id,
-        links.identifier_type,
-        links.identifier,
-        links.first_seen_at,
-        case
-            when links.identifier_type in ('device', 'card', 'payout_account', 'install') then 'strong'
-            when links.identifier_type in ('ip', 'ip_block_24') then 'ip'
-            else 'referral'
-        end as link_class,
-        {{ next_scan_at('greatest(links.known_at, links.first_seen_at)', daily) }} as visible_from
-    from {{ ref('int_risk__identity_links') }} as links
-    inner join users on links.user_id = users.user_id
-    where links.identifier_type in ('device', 'card', 'payout_account', 'install', 'ip', 'ip_block_24', 'referral_code')
-),
-
-identifier_growth as (
-    select
-        identifier_type,
-        identifier,
-        visible_from,
-        count(*) over so_far as linked_users,
-        date_diff('hour', min(first_seen_at) over so_far, max(first_seen_at) over so_far) / 24.0 as join_span_days
-    from links
-    window so_far as (
-        partition by identifier_type, identifier order by visible_from
-        range between unbounded preceding and current row
-    )
-),
-
-hub_from as (
-    select
-        identifier_type,
-        identifier,
-        min(visible_from) as hub_from
-    from identifier_growth
-    where
-        linked_users > {{ var('identity_hub_max_users') }}
-        or (
-            linked_users > {{ var('identity_hub_min_users') }}
-            and join_span_days > {{ var('identity_coordinated_span_days') }}
-        )
-    group by identifier_type, identifier
-),
-
+-- the identity graph as of each scan (int_risk_model__link_history): a link pairs its user with
+-- the others on its identifier until the identifier is a hub ------------------------------------
 usable_links as (
-    select
-        links.*,
-        hub_from.hub_from
-    from links
-    left join hub_from
-        on links.identifier_type = hub_from.identifier_type and links.identifier = hub_from.identifier
-    where hub_from.hub_from is null or links.visible_from < hub_from.hub_from
+    select * from {{ ref('int_risk_model__link_history') }}
+    where hub_from is null or visible_from < hub_from
 ),
 
 -- each pair of users linked through one identifier, from when both links were visible until the
@@ -481,6 +463,7 @@ link_pairs as (
         greatest(mine.visible_from, theirs.visible_from) as linked_from,
         mine.hub_from as linked_until
     from usable_links as mine
+    inner join rebuilt_users on mine.user_id = rebuilt_users.user_id
     inner join usable_links as theirs
         on
             mine.identifier_type = theirs.identifier_type
@@ -714,9 +697,9 @@ change_points as (
         from label_steps
         union
         select
-            users.user_id,
-            greatest(users.visible_from, first_scan.first_scan_at) as scan_at
-        from users
+            rebuilt_users.user_id,
+            greatest(rebuilt_users.visible_from, first_scan.first_scan_at) as scan_at
+        from rebuilt_users
         cross join scan_bounds as first_scan
     ) as change_keys
     cross join scan_bounds
@@ -727,9 +710,9 @@ joined as (
     select
         change_points.user_id,
         change_points.scan_at,
-        users.created_at,
-        users.known_at as user_known_at,
-        users.visible_from as user_visible_from,
+        rebuilt_users.created_at,
+        rebuilt_users.known_at as user_known_at,
+        rebuilt_users.visible_from as user_visible_from,
         payment_increments.payment_attempts,
         payment_increments.declined_attempts,
         payment_increments.succeeded_attempts,
@@ -761,7 +744,7 @@ joined as (
         known_increments.known_at as increment_known_at,
         label_steps.label_known_at as step_label_known_at
     from change_points
-    inner join users on change_points.user_id = users.user_id
+    inner join rebuilt_users on change_points.user_id = rebuilt_users.user_id
     left join payment_increments
         on change_points.user_id = payment_increments.user_id and change_points.scan_at = payment_increments.scan_at
     left join event_increments
