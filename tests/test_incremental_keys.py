@@ -22,6 +22,8 @@ here by hand:
    fraudulent chargeback of u7's top-up, which changes u7's fraud status in the mart and nothing
    in u7's activity; u10 pays with a new card; u9 asks for a first payout; tr5 is corrected to
    5.00 USD, so u8 is concentrated on u9 again (u8 gets no other delivery).
+3. 2026-01-08: a late file of hour 2026-01-05T20 with a declined attempt of u8 (do_not_honor) on
+   2026-01-05, which the scan of 2026-01-06 02:00 (the only one: no event came since) now sees.
 """
 
 import shutil
@@ -137,6 +139,15 @@ DELIVERIES = {
         "payments/chargebacks/2026-01-07T10.csv": (
             "chargeback_id,attempt_id,received_at,reason,amount_minor,currency\n"
             "cb20,p20,2026-01-07T09:00:00Z,fraudulent,1000,EUR\n"
+        ),
+    },
+    "2026-01-08": {
+        # a late file of an earlier hour: u8's declined attempt makes u8 a risky payer from the
+        # 2026-01-06 scan, and u9 (who sold to u8, and gets nothing) a seller to a risky buyer
+        "payments/payment_attempts/2026-01-05T20.csv": (
+            "attempt_id,user_id,created_at,amount_minor,currency,purpose,card_fingerprint,card_bin,"
+            "card_country,status,decline_code\n"
+            "p23,u8,1767641400000,900,USD,topup,c88,455555,FR,declined,do_not_honor\n"  # 2026-01-05T19:30Z
         ),
     },
 }
@@ -278,6 +289,24 @@ def test_a_users_own_new_records_add_their_links(replayed):
     assert ("u10", "card", "c10") in after
     assert ("u9", "payout_account", "acct9") not in before
     assert ("u9", "payout_account", "acct9") in after
+
+
+def test_feature_history_rebuilds_a_counterparty_of_a_new_risky_payer(replayed):
+    """u8's declined attempt arrives in a late file of hour 2026-01-05T20, so the 2026-01-06 scan
+    sees it: u9, who sold to u8 (tr6, tr7) and gets no delivery, has a risky buyer from then on."""
+    history = "intermediate.int_risk_model__feature_history"
+    scan = "2026-01-06 02:00:00"
+    before = replayed["2026-01-07"][0][history]
+    after = replayed["2026-01-08"][0][history]
+    assert (
+        before[("u9", scan)]["distinct_buyers"],
+        before[("u9", scan)]["distinct_risky_buyers"],
+    ) == (1, 0)
+    assert (
+        after[("u9", scan)]["distinct_buyers"],
+        after[("u9", scan)]["distinct_risky_buyers"],
+    ) == (1, 1)
+    assert after[("u8", scan)]["suspicious_declines"] == 1
 
 
 def test_feature_history_rebuilds_a_counterparty_that_got_no_delivery(replayed):

@@ -233,11 +233,15 @@
 {%- endmacro %}
 
 {#- The derived inputs int_risk_model__feature_history compares with what it last read (as
-    `rows_read_relation(name)`), with the columns it uses. -#}
+    `rows_read_relation(name)`), with the columns it uses. A link is kept as hashes (of its
+    identifier, and of the whole row), which is all the comparison needs: copying the graph itself
+    took longer than rebuilding the users it reaches. -#}
 {% macro feature_history_derived_inputs() -%}
     {{- return({
-        'links': "select user_id, identifier_type, identifier, link_class, first_seen_at, visible_from, hub_from from "
-            ~ ref('int_risk_model__link_history'),
+        'links': "select user_id, hash(identifier_type, identifier) as identifier_hash,"
+            ~ " hub_from is null or visible_from < hub_from as is_usable,"
+            ~ " hash(user_id, identifier_type, identifier, link_class, first_seen_at, visible_from, hub_from)"
+            ~ " as row_hash from " ~ ref('int_risk_model__link_history'),
         'labels': "select user_id, label_type, source_id, label_at, known_at, is_fraud_label from "
             ~ ref('risk_labels'),
         'scans': "select scan_at from " ~ ref('int_risk_model__scan_times'),
@@ -278,10 +282,28 @@
     ),
     {%- endfor %}
 
+    -- per user, a fingerprint of the multiset of their links' rows
+    link_fingerprints_read as (
+        select
+            user_id,
+            sum(row_hash::hugeint) as fingerprint
+        from links_read
+        group by user_id
+    ),
+
+    link_fingerprints_now as (
+        select
+            user_id,
+            sum(row_hash::hugeint) as fingerprint
+        from links_now
+        group by user_id
+    ),
+
     changed_links as (
-        (select * from links_read except all select * from links_now)
-        union all
-        (select * from links_now except all select * from links_read)
+        select coalesce(link_fingerprints_read.user_id, link_fingerprints_now.user_id) as user_id
+        from link_fingerprints_read
+        full outer join link_fingerprints_now on link_fingerprints_read.user_id = link_fingerprints_now.user_id
+        where link_fingerprints_read.fingerprint is distinct from link_fingerprints_now.fingerprint
     ),
 
     changed_labels as (
@@ -383,12 +405,12 @@
         from labels_now
         inner join new_scans_after on greatest(labels_now.known_at, labels_now.label_at) > new_scans_after.scan_at
         union all
-        select links_now.user_id
-        from links_now
+        select links.user_id
+        from {{ ref('int_risk_model__link_history') }} as links
         inner join new_scans_after
             on
-                links_now.visible_from > new_scans_after.scan_at
-                or (links_now.hub_from > new_scans_after.scan_at and links_now.visible_from < links_now.hub_from)
+                links.visible_from > new_scans_after.scan_at
+                or (links.hub_from > new_scans_after.scan_at and links.visible_from < links.hub_from)
         -- every user, when the first scan moved
         union all
         select users.user_id
@@ -405,23 +427,19 @@
     usable_links as (
         select
             user_id,
-            identifier_type,
-            identifier
+            identifier_hash
         from links_read
-        where hub_from is null or visible_from < hub_from
-        union
+        where is_usable
+        union all
         select
             user_id,
-            identifier_type,
-            identifier
+            identifier_hash
         from links_now
-        where hub_from is null or visible_from < hub_from
+        where is_usable
     ),
 
     listed_identifiers as (
-        select distinct
-            usable_links.identifier_type,
-            usable_links.identifier
+        select distinct usable_links.identifier_hash
         from usable_links
         inner join listed_users on usable_links.user_id = listed_users.user_id
     ),
@@ -431,10 +449,7 @@
         union all
         select usable_links.user_id
         from usable_links
-        inner join listed_identifiers
-            on
-                usable_links.identifier_type = listed_identifiers.identifier_type
-                and usable_links.identifier = listed_identifiers.identifier
+        inner join listed_identifiers on usable_links.identifier_hash = listed_identifiers.identifier_hash
         union all
         select trades.seller_id
         from {{ ref('stg_trading__trades') }} as trades
