@@ -38,12 +38,22 @@ TABLES = {
     "marts.fct_user_activity_daily": ("user_id", "activity_date"),
     "intermediate.int_risk__identity_links": ("user_id", "identifier_type", "identifier"),
     "intermediate.int_risk_model__feature_history": ("user_id", "valid_from"),
+    "intermediate.int_users__attribution_credits": ("user_id", "attribution_model", "touch_number"),
+    "marts.acq_attribution": ("user_id", "conversion_type", "attribution_model", "touch_number"),
+    "marts.acq_attribution_channel_daily": (
+        "conversion_date",
+        "conversion_type",
+        "attribution_model",
+        "channel",
+        "campaign_id",
+    ),
 }
 SELECTION = [
     "build",
     "--select",
     "+fct_user_activity_daily",
     "+int_risk_model__feature_history",
+    "+acq_attribution_channel_daily",
     "--exclude-resource-type",
     "test",
     "--exclude-resource-type",
@@ -112,6 +122,12 @@ DELIVERIES = {
             "card_country,status,decline_code\n"
             "p21,u3,1767693600000,500,USD,topup,c2,522222,US,declined,do_not_honor\n"  # 2026-01-06T10:00Z
         ),
+        # a late-reported click of u1's journey, after the Google click: u1's acquisition moves
+        "marketing/touchpoints/2026-01-06T06.jsonl": (
+            '{"touch_id":"tp5","anonymous_id":"a1","touched_at":"2026-01-05T09:48:00Z",'
+            '"touch_type":"click","utm_source":"partner_17","utm_campaign":"deals",'
+            '"campaign_id":"partner_17"}\n'
+        ),
         "trading/trades/2026-01-06T10.parquet": (
             trade("tr3", "u3", "u1", "2026-01-04 12:00:00+00", 4)
             + " union all "
@@ -172,6 +188,7 @@ def rows_by_key(warehouse):
             names = [column[0] for column in result.description]
             rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
             by_table[table] = {tuple(str(row[column]) for column in key): row for row in rows}
+            assert len(by_table[table]) == len(rows), f"{table}: {key} is not a key"
     return by_table
 
 
@@ -325,3 +342,39 @@ def test_feature_history_rebuilds_a_counterparty_that_got_no_delivery(replayed):
     assert ("u3", scan) in before and not any(user == "u3" for user, _ in after)
     assert before[("u7", scan)]["label_known_at"] is None
     assert after[("u7", scan)]["label_known_at"] is not None
+
+
+def test_a_late_click_re_attributes_the_user_and_the_conversion_day(replayed):
+    """tp5, a click of u1's journey (a1) at 09:48, lands on 2026-01-06 after the install's first
+    app_open at 09:50 was built: it becomes u1's last paid click (it was tp2, Google, at 09:40),
+    and the fourth touch of u1's multi-touch path (1/4 of the linear credit each, not 1/3)."""
+    credits = "intermediate.int_users__attribution_credits"
+    before = replayed["first"][0][credits]
+    after = replayed["2026-01-06"][0][credits]
+    assert before[("u1", "last_touch", "2")]["touch_id"] == "tp2"
+    last_touch = after[("u1", "last_touch", "4")]
+    assert (last_touch["touch_id"], last_touch["channel"], last_touch["credit"]) == (
+        "tp5",
+        "affiliate",
+        1,
+    )
+    assert not any(key[:2] == ("u1", "last_touch") and key[2] != "4" for key in after)
+    linear = {
+        row["touch_id"]: row["credit"] for key, row in after.items() if key[:2] == ("u1", "linear")
+    }
+    assert linear == pytest.approx({"tp1": 0.25, "tp2": 0.25, "tp3": 0.25, "tp5": 0.25})
+
+    daily = "marts.acq_attribution_channel_daily"
+    day_before = replayed["first"][0][daily]
+    day_after = replayed["2026-01-06"][0][daily]
+    google = ("2026-01-05", "install", "last_touch", "paid_search", "(unknown)")
+    partner = ("2026-01-05", "install", "last_touch", "affiliate", "partner_17")
+    assert day_before[google]["credited_conversions"] == 1
+    assert google not in day_after
+    assert partner not in day_before
+    assert day_after[partner]["credited_conversions"] == 1
+    # u3's install already credits partner_17 in full by the linear model; u1 adds a quarter
+    partner_linear = ("2026-01-05", "install", "linear", "affiliate", "partner_17")
+    assert day_after[partner_linear]["credited_conversions"] == pytest.approx(
+        day_before[partner_linear]["credited_conversions"] + 0.25
+    )

@@ -38,6 +38,7 @@ KEY_LEVEL_INCREMENTAL = (
     "intermediate.int_risk__identity_links",
     "intermediate.int_users__activity_daily",
     "intermediate.int_risk_model__feature_history",
+    "intermediate.int_users__attribution_credits",
 )
 
 

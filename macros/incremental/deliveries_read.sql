@@ -43,12 +43,13 @@
     {{ rows_sql }}
 {%- endmacro %}
 
-{#- True when this run rebuilds only some keys: an incremental run with a ledger to compare to. -#}
-{% macro rebuilds_changed_keys_only() -%}
+{#- True when this run rebuilds only some keys: an incremental run with a ledger (or, for the
+    models of input_fingerprints.sql, `ledger='fingerprints'`) to compare to. -#}
+{% macro rebuilds_changed_keys_only(ledger='deliveries') -%}
     {%- if not execute or this is none or model.resource_type == 'unit_test' or not is_incremental() -%}
         {{- return(false) -}}
     {%- endif -%}
-    {{- return(load_relation(deliveries_read_relation()) is not none) -}}
+    {{- return(load_relation(rows_read_relation(ledger)) is not none) -}}
 {%- endmacro %}
 
 {#- The rows of staged model `input_name` in deliveries this model has not read yet. -#}
@@ -69,8 +70,8 @@
 {%- endmacro %}
 
 {#- Pre-hook: list the keys `keys_sql` selects, before the delete below changes what it reads. -#}
-{% macro list_keys_to_rebuild(keys_sql) -%}
-    {%- if not rebuilds_changed_keys_only() -%}
+{% macro list_keys_to_rebuild(keys_sql, ledger='deliveries') -%}
+    {%- if not rebuilds_changed_keys_only(ledger) -%}
         {{- return('') -}}
     {%- endif -%}
     create or replace temporary table {{ keys_to_rebuild() }} as
@@ -79,11 +80,11 @@
 
 {#- Pre-hook: delete the listed keys (columns `key_columns`) before they are inserted again; on an
     incremental run without a ledger, delete every row. -#}
-{% macro delete_keys_to_rebuild(key_columns) -%}
+{% macro delete_keys_to_rebuild(key_columns, ledger='deliveries') -%}
     {%- if not execute or not is_incremental() -%}
         {{- return('') -}}
     {%- endif -%}
-    {%- if not rebuilds_changed_keys_only() -%}
+    {%- if not rebuilds_changed_keys_only(ledger) -%}
         delete from {{ this }}
     {%- else -%}
         delete from {{ this }} as kept

@@ -1,8 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ rebuild_keys_with_changed_inputs(['user_id'], attribution_inputs()) }}",
+        post_hook="{{ remember_input_fingerprints(['user_id'], attribution_inputs()) }}"
+    )
+}}
+{%- set changed_users_only = rebuilds_changed_keys_only('fingerprints') -%}
 -- Every conversion of every real user (install, signup, activation = first successful payment,
 -- first trade), credited to the touches of the user's journey by five attribution models. Credit
 -- shares sum to 1 per conversion and model. The journey is the same for all of a user's
 -- conversions: the touches before the install's first app_open; the model and its lookback window
 -- are stated on every row.
+-- Incremental by user: a run rebuilds the users whose conversions, credits or fraud status changed
+-- (macros/incremental/input_fingerprints.sql).
 with conversions as (
     select * from {{ ref('int_users__conversions') }}
 ),
@@ -36,3 +48,6 @@ select
 from conversions
 inner join credits on conversions.user_id = credits.user_id
 left join fraud on conversions.user_id = fraud.user_id
+{%- if changed_users_only %}
+where conversions.user_id in (select keys_to_rebuild.user_id from {{ keys_to_rebuild() }} as keys_to_rebuild)
+{%- endif %}

@@ -1,8 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ rebuild_keys_with_changed_inputs(['conversion_date'], attribution_channel_daily_inputs()) }}",
+        post_hook="{{ remember_input_fingerprints(['conversion_date'], attribution_channel_daily_inputs()) }}"
+    )
+}}
+{%- set changed_days_only = rebuilds_changed_keys_only('fingerprints') -%}
 -- Attributed conversions per UTC conversion day, conversion type, attribution model, channel and
 -- campaign: the credit shares of acq_attribution summed, with and without fraudulent users, and the
 -- D30 fee revenue of the converting users weighted by the same credit. Comparing models on one
 -- conversion type shows how credit moves between channels; each model's credits add up to the
 -- conversions of that type.
+-- Incremental by conversion day: a run rebuilds the days whose attributed conversions or their
+-- users' D30 revenue changed (macros/incremental/input_fingerprints.sql).
 with attribution as (
     select * from {{ ref('acq_attribution') }}
 ),
@@ -35,4 +47,10 @@ select
     )::double as credited_revenue_d30_net_of_fraud_usd
 from attribution
 left join outcomes on attribution.user_id = outcomes.user_id
+{%- if changed_days_only %}
+where
+    attribution.conversion_date in (
+        select keys_to_rebuild.conversion_date from {{ keys_to_rebuild() }} as keys_to_rebuild
+    )
+{%- endif %}
 group by all
