@@ -50,6 +50,30 @@
     )
 {%- endmacro %}
 
+{#- The users of the records that changed since the last run, as the union-all rows of a user_id
+    column (inside `with {{ changed_input_ctes() }}`): a new version of the user, a new event or
+    payment attempt, every version's user of a payout with a new version, both parties of every
+    changed trade. -#}
+{% macro users_with_changed_records() -%}
+        select user_id from changed_users
+        union all
+        select user_id from {{ rows_not_read_yet('stg_events__app_events') }}
+        union all
+        select user_id from {{ rows_not_read_yet('stg_payments__payment_attempts') }}
+        union all
+        select {{ clean_text('versions.user_id') }}
+        from {{ ref('base_payments__payouts') }} as versions
+        where
+            versions._reject_reason is null
+            and versions.parsed_payout_id in (
+                select changed_payouts.payout_id from {{ rows_not_read_yet('stg_payments__payouts') }} as changed_payouts
+            )
+        union all
+        select buyer_id from changed_trades
+        union all
+        select seller_id from changed_trades
+{%- endmacro %}
+
 {#- The (user_id, activity_date) rows of int_users__activity_daily that deliveries it has not read
     can change (macros/incremental/deliveries_read.sql). A row is a function of the user's events,
     payment attempts and trades of that UTC day, of whether the user and the counterparty are real
@@ -194,25 +218,8 @@
 {% macro identity_link_users_to_rebuild() -%}
     with {{ changed_input_ctes() }},
 
-    changed_payouts as (
-        select payout_id from {{ rows_not_read_yet('stg_payments__payouts') }}
-    ),
-
     users as (
-        select user_id from changed_users
-        union all
-        select user_id from {{ rows_not_read_yet('stg_events__app_events') }}
-        union all
-        select user_id from {{ rows_not_read_yet('stg_payments__payment_attempts') }}
-        union all
-        select {{ clean_text('versions.user_id') }}
-        from {{ ref('base_payments__payouts') }} as versions
-        inner join changed_payouts on versions.parsed_payout_id = changed_payouts.payout_id
-        where versions._reject_reason is null
-        union all
-        select buyer_id from changed_trades
-        union all
-        select seller_id from changed_trades
+        {{ users_with_changed_records() }}
         union all
         select all_trades.seller_id
         from {{ ref('stg_trading__trades') }} as all_trades
@@ -327,34 +334,17 @@
         where last_scan_now > last_scan_read
     ),
 
-    changed_payouts as (
-        select payout_id from {{ rows_not_read_yet('stg_payments__payouts') }}
-    ),
-
     changed_redemptions as (
         select redemption_id from {{ rows_not_read_yet('stg_promotions__redemptions') }}
     ),
 
     listed as (
-        select user_id from changed_users
-        union all
-        select user_id from {{ rows_not_read_yet('stg_events__app_events') }}
-        union all
-        select user_id from {{ rows_not_read_yet('stg_payments__payment_attempts') }}
-        union all
-        select {{ clean_text('versions.user_id') }}
-        from {{ ref('base_payments__payouts') }} as versions
-        inner join changed_payouts on versions.parsed_payout_id = changed_payouts.payout_id
-        where versions._reject_reason is null
+        {{ users_with_changed_records() }}
         union all
         select {{ clean_text('versions.user_id') }}
         from {{ ref('base_promotions__redemptions') }} as versions
         inner join changed_redemptions on versions.parsed_redemption_id = changed_redemptions.redemption_id
         where versions._reject_reason is null
-        union all
-        select buyer_id from changed_trades
-        union all
-        select seller_id from changed_trades
         union all
         select attempts.user_id
         from {{ ref('stg_payments__payment_attempts') }} as attempts
