@@ -9,8 +9,9 @@
     `inputs` is a list of selects, each giving the key columns and the input columns the model
     uses. A key's fingerprint is the sum of its rows' hashes (with the input's position), so it
     does not depend on row order; two different multisets of rows share one with a chance of
-    about 2^-64. Costs one scan of the inputs before the run and one after, instead of the model.
-    Uses the temporary key list and the delete of deliveries_read.sql.
+    about 2^-64. Costs one scan of the inputs (the fingerprints are computed before the rows, into
+    `__fingerprints_next_read`, which becomes `__fingerprints_read` after them, in the same
+    transaction). Uses the temporary key list and the delete of deliveries_read.sql.
 -#}
 
 {#- The fingerprint of every key of the inputs, as they are now. -#}
@@ -31,13 +32,14 @@
     group by {{ keys }}
 {%- endmacro %}
 
-{#- The keys whose fingerprint differs from the one the last run kept (new and gone keys too). -#}
-{% macro keys_with_changed_inputs(key_columns, inputs) -%}
+{#- The keys whose fingerprint now (`__fingerprints_next_read`) differs from the one the last run kept
+    (new and gone keys too). -#}
+{% macro keys_with_changed_inputs(key_columns) -%}
     select
         {%- for key in key_columns %}
         coalesce(fingerprints_now.{{ key }}, fingerprints_read.{{ key }}) as {{ key }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from ({{ input_fingerprints(key_columns, inputs) }}) as fingerprints_now
+    from {{ rows_read_relation('fingerprints_next') }} as fingerprints_now
     full outer join {{ rows_read_relation('fingerprints') }} as fingerprints_read
         on
             {%- for key in key_columns %}
@@ -50,16 +52,25 @@
     has no fingerprints to compare with). -#}
 {% macro rebuild_keys_with_changed_inputs(key_columns, inputs) -%}
     {%- if rebuilds_changed_keys_only('fingerprints') -%}
-        {{ list_keys_to_rebuild(keys_with_changed_inputs(key_columns, inputs), 'fingerprints') }};
+        create or replace table {{ rows_read_relation('fingerprints_next') }} as
+        {{ input_fingerprints(key_columns, inputs) }};
+        {{ list_keys_to_rebuild(keys_with_changed_inputs(key_columns), 'fingerprints') }};
     {%- endif %}
     {{ delete_keys_to_rebuild(key_columns, 'fingerprints') }}
 {%- endmacro %}
 
-{#- Post-hook: keep the fingerprints of the inputs this run read; the list of keys is dropped. -#}
+{#- Post-hook: keep the fingerprints of the inputs this run read (those the pre-hook computed, or
+    on a full build these); the list of keys is dropped. -#}
 {% macro remember_input_fingerprints(key_columns, inputs) -%}
     {%- if not execute -%}
         {{- return('') -}}
     {%- endif -%}
-    {{ remember_rows_read('fingerprints', input_fingerprints(key_columns, inputs)) }};
+    {%- if rebuilds_changed_keys_only('fingerprints') -%}
+        drop table {{ rows_read_relation('fingerprints') }};
+        alter table {{ rows_read_relation('fingerprints_next') }}
+        rename to {{ rows_read_relation('fingerprints').identifier }};
+    {%- else -%}
+        {{ remember_rows_read('fingerprints', input_fingerprints(key_columns, inputs)) }};
+    {%- endif %}
     drop table if exists {{ keys_to_rebuild() }}
 {%- endmacro %}

@@ -17,10 +17,16 @@
 -- (macros/incremental/input_fingerprints.sql).
 with conversions as (
     select * from {{ ref('int_users__conversions') }}
+    {%- if changed_users_only %}
+    where user_id in (select keys_to_rebuild.user_id from {{ keys_to_rebuild() }} as keys_to_rebuild)
+    {%- endif %}
 ),
 
 credits as (
     select * from {{ ref('int_users__attribution_credits') }}
+    {%- if changed_users_only %}
+    where user_id in (select keys_to_rebuild.user_id from {{ keys_to_rebuild() }} as keys_to_rebuild)
+    {%- endif %}
 ),
 
 fraud as (
@@ -48,6 +54,3 @@ select
 from conversions
 inner join credits on conversions.user_id = credits.user_id
 left join fraud on conversions.user_id = fraud.user_id
-{%- if changed_users_only %}
-where conversions.user_id in (select keys_to_rebuild.user_id from {{ keys_to_rebuild() }} as keys_to_rebuild)
-{%- endif %}

@@ -17,6 +17,9 @@
 -- users' D30 revenue changed (macros/incremental/input_fingerprints.sql).
 with attribution as (
     select * from {{ ref('acq_attribution') }}
+    {%- if changed_days_only %}
+    where conversion_date in (select keys_to_rebuild.conversion_date from {{ keys_to_rebuild() }} as keys_to_rebuild)
+    {%- endif %}
 ),
 
 outcomes as (
@@ -47,10 +50,4 @@ select
     )::double as credited_revenue_d30_net_of_fraud_usd
 from attribution
 left join outcomes on attribution.user_id = outcomes.user_id
-{%- if changed_days_only %}
-where
-    attribution.conversion_date in (
-        select keys_to_rebuild.conversion_date from {{ keys_to_rebuild() }} as keys_to_rebuild
-    )
-{%- endif %}
 group by all
