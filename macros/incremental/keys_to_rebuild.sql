@@ -276,6 +276,17 @@
     The list may hold users whose rows end up unchanged. -#}
 {% macro feature_history_users_to_rebuild() -%}
     {%- set derived = feature_history_derived_inputs() -%}
+    {#- the staged records of a user: (model, when delivered, when it happened) -#}
+    {%- set user_records = [
+        ('stg_app__users', '_first_batch_at', 'created_at'),
+        ('stg_events__app_events', '_batch_at', 'occurred_at'),
+        ('stg_payments__payment_attempts', '_batch_at', 'created_at'),
+        ('stg_payments__payouts', '_first_batch_at', 'requested_at'),
+        ('stg_promotions__redemptions', '_first_batch_at', 'redeemed_at'),
+    ] -%}
+    {%- set priced_in_usd = [
+        'stg_payments__payment_attempts', 'stg_payments__payouts', 'stg_promotions__redemptions',
+    ] -%}
     with {{ changed_input_ctes() }},
 
     {%- for name, rows_sql in derived.items() %}
@@ -346,46 +357,24 @@
         inner join changed_redemptions on versions.parsed_redemption_id = changed_redemptions.redemption_id
         where versions._reject_reason is null
         union all
-        select attempts.user_id
-        from {{ ref('stg_payments__payment_attempts') }} as attempts
-        inner join changed_rates on attempts.currency = changed_rates.currency
-        where attempts.created_at::date >= changed_rates.first_changed_rate_date
+        {%- for input_name, _, happened_at in user_records if input_name in priced_in_usd %}
+        -- re-priced by a new rate
+        select priced.user_id
+        from {{ ref(input_name) }} as priced
+        inner join changed_rates on priced.currency = changed_rates.currency
+        where priced.{{ happened_at }}::date >= changed_rates.first_changed_rate_date
         union all
-        select payouts.user_id
-        from {{ ref('stg_payments__payouts') }} as payouts
-        inner join changed_rates on payouts.currency = changed_rates.currency
-        where payouts.requested_at::date >= changed_rates.first_changed_rate_date
-        union all
-        select redemptions.user_id
-        from {{ ref('stg_promotions__redemptions') }} as redemptions
-        inner join changed_rates on redemptions.currency = changed_rates.currency
-        where redemptions.redeemed_at::date >= changed_rates.first_changed_rate_date
-        union all
+        {%- endfor %}
         select user_id from changed_links
         union all
         select user_id from changed_labels
+        {%- for input_name, delivered_at, happened_at in user_records %}
         -- seen by the new scans only
         union all
-        select users.user_id
-        from {{ ref('stg_app__users') }} as users
-        inner join new_scans_after on greatest(users._first_batch_at, users.created_at) > new_scans_after.scan_at
-        union all
-        select events.user_id
-        from {{ ref('stg_events__app_events') }} as events
-        inner join new_scans_after on greatest(events._batch_at, events.occurred_at) > new_scans_after.scan_at
-        union all
-        select attempts.user_id
-        from {{ ref('stg_payments__payment_attempts') }} as attempts
-        inner join new_scans_after on greatest(attempts._batch_at, attempts.created_at) > new_scans_after.scan_at
-        union all
-        select payouts.user_id
-        from {{ ref('stg_payments__payouts') }} as payouts
-        inner join new_scans_after on greatest(payouts._first_batch_at, payouts.requested_at) > new_scans_after.scan_at
-        union all
-        select redemptions.user_id
-        from {{ ref('stg_promotions__redemptions') }} as redemptions
-        inner join new_scans_after
-            on greatest(redemptions._first_batch_at, redemptions.redeemed_at) > new_scans_after.scan_at
+        select seen.user_id
+        from {{ ref(input_name) }} as seen
+        inner join new_scans_after on greatest(seen.{{ delivered_at }}, seen.{{ happened_at }}) > new_scans_after.scan_at
+        {%- endfor %}
         union all
         select unnest([trades.buyer_id, trades.seller_id])
         from {{ ref('stg_trading__trades') }} as trades
