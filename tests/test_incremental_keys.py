@@ -2,8 +2,10 @@
 
 int_users__activity_daily, fct_user_activity_daily, int_risk__identity_links and
 int_risk_model__feature_history keep their rows between runs and rebuild only the user-days, or
-users, a new delivery reaches (macros/incremental/). The hand-made zone of tests/fixtures
-gets two later deliveries, each built with an incremental run; after each, the tables must equal
+users, a new delivery reaches; int_users__attribution_credits, acq_attribution and
+acq_attribution_channel_daily rebuild the users, or conversion days, whose input rows changed
+(macros/incremental/). The hand-made zone of tests/fixtures gets three later deliveries, each
+built with an incremental run; after each, the tables must equal
 a full build of the same files, and the rows the deliveries change must hold the values computed
 here by hand:
 
@@ -16,7 +18,8 @@ here by hand:
    app open of u1 and a declined attempt of u3 on 2026-01-06; tr5: u8 buys 1 x 100.00 USD from u7,
    after which u8's purchases from u9 are under half of all and both links to u9 go (u9 is no
    party to tr5 and gets no delivery); a login of u6, a user whose record has not been delivered
-   yet; u8 logs in on a new device.
+   yet; u8 logs in on a new device; a late-reported click tp5 of u1's journey (a1), after its
+   Google click and before the install's first app_open, which re-attributes u1.
 2. 2026-01-07: u6's record; a new version of u3 that makes it an internal test account, so its
    trades count for nobody: u1's only activity of 2026-01-04 (selling tr3 to u3) goes away; a
    fraudulent chargeback of u7's top-up, which changes u7's fraud status in the mart and nothing
