@@ -37,6 +37,11 @@ import pytest
 from conftest import FIXTURE_ZONE, run_dbt
 
 TABLES = {
+    "staging.stg_payments__payment_attempts": ("attempt_id",),
+    "staging.stg_payments__payouts": ("payout_id",),
+    "staging.stg_payments__chargebacks": ("chargeback_id",),
+    "staging.stg_trading__trades": ("trade_id",),
+    "staging.stg_promotions__redemptions": ("redemption_id",),
     "intermediate.int_users__activity_daily": ("user_id", "activity_date"),
     "marts.fct_user_activity_daily": ("user_id", "activity_date"),
     "intermediate.int_risk__identity_links": ("user_id", "identifier_type", "identifier"),
@@ -381,3 +386,25 @@ def test_a_late_click_re_attributes_the_user_and_the_conversion_day(replayed):
     assert day_after[partner_linear]["credited_conversions"] == pytest.approx(
         day_before[partner_linear]["credited_conversions"] + 0.25
     )
+
+
+def test_staging_re_prices_only_what_a_late_rate_reaches(replayed):
+    """The 2026-01-05 EUR rate (1.30) lands on 2026-01-06: staging keeps every other row and
+    prices again the EUR records of that day, u7's top-up p20 (10.00 EUR) and tr1 (2 x 12.50 EUR,
+    fee 1.25 EUR), which used 2026-01-04's 1.20 until then; the corrected tr3 moves to 2026-01-04,
+    and the correction of tr5 on 2026-01-07 replaces its price."""
+    attempts = "staging.stg_payments__payment_attempts"
+    trades = "staging.stg_trading__trades"
+    first, after_rate, after_correction = (
+        replayed[state][0] for state in ("first", "2026-01-06", "2026-01-07")
+    )
+    assert first[attempts][("p20",)]["amount_usd"] == Decimal("12.0")
+    assert after_rate[attempts][("p20",)]["amount_usd"] == Decimal("13.0")
+    assert first[trades][("tr1",)]["gross_amount_usd"] == Decimal("30.0")
+    assert after_rate[trades][("tr1",)]["gross_amount_usd"] == Decimal("32.5")
+    assert after_rate[trades][("tr1",)]["fee_usd"] == Decimal("1.25") * Decimal("1.30")
+    assert str(after_rate[trades][("tr3",)]["executed_at"]).startswith("2026-01-04 12:00:00")
+    assert after_rate[trades][("tr5",)]["gross_amount_usd"] == 100
+    assert after_correction[trades][("tr5",)]["gross_amount_usd"] == 5
+    untouched = set(first[attempts]) - {("p20",)}
+    assert untouched and all(after_rate[attempts][key] == first[attempts][key] for key in untouched)

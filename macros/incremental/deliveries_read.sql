@@ -69,6 +69,16 @@
     {{- return(this.identifier ~ '__keys_to_rebuild') -}}
 {%- endmacro %}
 
+{#- A condition keeping the rows whose `column` is a listed key (`key_column`) when this run rebuilds
+    only some keys, else true. -#}
+{% macro among_keys_to_rebuild(column, key_column, ledger='deliveries') -%}
+    {%- if rebuilds_changed_keys_only(ledger) -%}
+        {{ column }} in (select keys_to_rebuild.{{ key_column }} from {{ keys_to_rebuild() }} as keys_to_rebuild)
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Pre-hook: list the keys `keys_sql` selects, before the delete below changes what it reads. -#}
 {% macro list_keys_to_rebuild(keys_sql, ledger='deliveries') -%}
     {%- if not rebuilds_changed_keys_only(ledger) -%}

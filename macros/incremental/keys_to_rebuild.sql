@@ -11,18 +11,23 @@
       every delivered version of a trade with a new version (a correction can move a trade to
       other parties or another day), the trades re-priced by a new rate, and the trades of a
       changed user. -#}
-{% macro changed_input_ctes() -%}
-    changed_users as (
-        select user_id from {{ rows_not_read_yet('stg_app__users') }}
-    ),
-
+{#- Per currency, the first day whose USD rate was delivered (or restated) since the last run. -#}
+{% macro changed_rates() -%}
     changed_rates as (
         select
             currency,
             min(rate_date) as first_changed_rate_date
         from {{ rows_not_read_yet('stg_reference__fx_rates') }}
         group by currency
+    )
+{%- endmacro %}
+
+{% macro changed_input_ctes() -%}
+    changed_users as (
+        select user_id from {{ rows_not_read_yet('stg_app__users') }}
     ),
+
+    {{ changed_rates() }},
 
     corrected_trades as (
         select trade_id from {{ rows_not_read_yet('stg_trading__trades') }}
@@ -451,4 +456,23 @@
         'stg_payments__payouts', 'stg_promotions__redemptions', 'stg_reference__fx_rates',
         'stg_trading__trades',
     ]) -}}
+{%- endmacro %}
+
+{#- The keys of a staging model priced in USD that a run must rank and price again (staging of
+    payment attempts, payouts, chargebacks, trades and redemptions): every key with a record in a
+    delivery of `base_name` the model has not read (a new version may win), and every staged key of
+    a currency on or after the first day whose rate was delivered since (`priced_on`, a date
+    expression over the staged row `staged`), as a day takes its own rate or the latest earlier one.
+    Every other key keeps its row, which a full build would rank and price the same way. -#}
+{% macro priced_keys_to_rebuild(base_name, parsed_key, key_column, priced_on) -%}
+    with {{ changed_rates() }}
+
+    select {{ parsed_key }} as {{ key_column }}
+    from {{ rows_not_read_yet(base_name) }}
+    where _reject_reason is null and {{ parsed_key }} is not null
+    union
+    select staged.{{ key_column }}
+    from {{ this }} as staged
+    inner join changed_rates on staged.currency = changed_rates.currency
+    where {{ priced_on }} >= changed_rates.first_changed_rate_date
 {%- endmacro %}

@@ -1,3 +1,16 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ list_keys_to_rebuild(priced_keys_to_rebuild('base_payments__chargebacks', 'parsed_chargeback_id', 'chargeback_id', 'staged.received_at::date')) }}",
+            "{{ delete_keys_to_rebuild(['chargeback_id']) }}",
+        ],
+        post_hook="{{ remember_deliveries_read(['base_payments__chargebacks', 'stg_reference__fx_rates']) }}"
+    )
+}}
+
 -- A chargeback can name an attempt the warehouse has not seen yet: it is kept, and joins once the
 -- processor re-sends the attempt.
 with base as (
@@ -5,7 +18,7 @@ with base as (
         *,
         {{ first_delivered_at(['parsed_chargeback_id']) }} as _first_batch_at
     from {{ ref('base_payments__chargebacks') }}
-    where _reject_reason is null
+    where _reject_reason is null and {{ among_keys_to_rebuild('parsed_chargeback_id', 'chargeback_id') }}
     qualify {{ version_rank(['parsed_chargeback_id'], latest_delivery_first()) }} = 1
 ),
 

@@ -1,9 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ list_keys_to_rebuild(priced_keys_to_rebuild('base_payments__payment_attempts', 'parsed_attempt_id', 'attempt_id', 'staged.created_at::date')) }}",
+            "{{ delete_keys_to_rebuild(['attempt_id']) }}",
+        ],
+        post_hook="{{ remember_deliveries_read(['base_payments__payment_attempts', 'stg_reference__fx_rates']) }}"
+    )
+}}
+
 -- Exact re-deliveries are kept once, as first delivered. Amounts in major units by the currency's
 -- exponent, and in USD at the rate of the attempt's UTC day (or the latest earlier one).
 with base as (
     {{ first_ranked_versions(
         ref('base_payments__payment_attempts'), ['parsed_attempt_id'], first_delivery_first(),
-        where='_reject_reason is null'
+        where='_reject_reason is null and ' ~ among_keys_to_rebuild('parsed_attempt_id', 'attempt_id')
     ) }}
 ),
 

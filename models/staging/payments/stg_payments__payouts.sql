@@ -1,10 +1,23 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ list_keys_to_rebuild(priced_keys_to_rebuild('base_payments__payouts', 'parsed_payout_id', 'payout_id', 'staged.requested_at::date')) }}",
+            "{{ delete_keys_to_rebuild(['payout_id']) }}",
+        ],
+        post_hook="{{ remember_deliveries_read(['base_payments__payouts', 'stg_reference__fx_rates']) }}"
+    )
+}}
+
 -- A payout re-delivered with a newer status (pending -> paid) keeps its latest delivery.
 with base as (
     select
         *,
         {{ first_delivered_at(['parsed_payout_id']) }} as _first_batch_at
     from {{ ref('base_payments__payouts') }}
-    where _reject_reason is null
+    where _reject_reason is null and {{ among_keys_to_rebuild('parsed_payout_id', 'payout_id') }}
     qualify {{ version_rank(['parsed_payout_id'], latest_delivery_first()) }} = 1
 ),
 

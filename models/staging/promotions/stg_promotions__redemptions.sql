@@ -1,9 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ list_keys_to_rebuild(priced_keys_to_rebuild('base_promotions__redemptions', 'parsed_redemption_id', 'redemption_id', 'staged.redeemed_at::date')) }}",
+            "{{ delete_keys_to_rebuild(['redemption_id']) }}",
+        ],
+        post_hook="{{ remember_deliveries_read(['base_promotions__redemptions', 'stg_reference__fx_rates']) }}"
+    )
+}}
+
 with base as (
     select
         *,
         {{ first_delivered_at(['parsed_redemption_id']) }} as _first_batch_at
     from {{ ref('base_promotions__redemptions') }}
-    where _reject_reason is null
+    where _reject_reason is null and {{ among_keys_to_rebuild('parsed_redemption_id', 'redemption_id') }}
     qualify {{ version_rank(['parsed_redemption_id'], latest_delivery_first()) }} = 1
 ),
 

@@ -1,3 +1,16 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ list_keys_to_rebuild(priced_keys_to_rebuild('base_trading__trades', 'parsed_trade_id', 'trade_id', 'staged.executed_at::date')) }}",
+            "{{ delete_keys_to_rebuild(['trade_id']) }}",
+        ],
+        post_hook="{{ remember_deliveries_read(['base_trading__trades', 'stg_reference__fx_rates']) }}"
+    )
+}}
+
 -- One row per trade. Gross value = price x quantity; fee is the platform's take, both in the
 -- trade's currency and in USD at the rate of the trade's UTC day.
 with base as (
@@ -5,7 +18,7 @@ with base as (
         *,
         {{ first_delivered_at(['parsed_trade_id']) }} as _first_batch_at
     from {{ ref('base_trading__trades') }}
-    where _reject_reason is null
+    where _reject_reason is null and {{ among_keys_to_rebuild('parsed_trade_id', 'trade_id') }}
     qualify {{ version_rank(['parsed_trade_id'], latest_delivery_first()) }} = 1
 ),
 
