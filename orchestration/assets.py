@@ -1,6 +1,5 @@
 """Assets: the landing zone (observed), the dbt project (built), the serving copy (published)."""
 
-import json
 import warnings
 
 from dagster import (
@@ -26,10 +25,6 @@ from orchestration.resources import WarehouseWriter
 from orchestration.translator import WarehouseTranslator
 
 SERVING_KEY = AssetKey(["serving", "bi_copy"])
-
-
-def manifest() -> dict:
-    return json.loads(warehouse_project().manifest_path.read_text())
 
 
 class DbtBuildConfig(Config):
@@ -111,6 +106,7 @@ def serving_copy(context: AssetExecutionContext, warehouse_writer: WarehouseWrit
         target,
         run_id=context.run.run_id,
         only={".".join(key.path) for key in served_keys()},
+        landing_state=warehouse_writer.landing_at_start,
     )
     context.log.info(f"Published {len(rows)} tables to {target}")
     return MaterializeResult(

@@ -9,10 +9,12 @@ from dagster import (
     RunRequest,
     RunsFilter,
     ScheduleDefinition,
+    ScheduleEvaluationContext,
     SensorEvaluationContext,
     SkipReason,
     define_asset_job,
     in_process_executor,
+    schedule,
     sensor,
 )
 from dagster_dbt import build_dbt_asset_selection
@@ -70,17 +72,51 @@ t_plus_1_job = cadence_job(T_PLUS_1)
 t_plus_hours_job = cadence_job(T_PLUS_HOURS)
 JOBS = {T_PLUS_1.job_name: t_plus_1_job, T_PLUS_HOURS.job_name: t_plus_hours_job}
 
-schedules = [
-    ScheduleDefinition(
-        name=f"{cadence.job_name}_schedule",
-        job=JOBS[cadence.job_name],
-        cron_schedule=cadence.cron_schedule,
+
+def hourly_tick_decision(
+    served: dict | None, current: dict[str, dict], published: str | None
+) -> RunRequest | SkipReason:
+    """What a T+hours tick does. The marts are a pure function of the landing zone, so when
+    nothing has landed since the build the serving copy comes from (`served`: the zone when that
+    build started), a run would only reproduce them: skip it. Otherwise, or with no recorded state,
+    refresh. A failed run publishes nothing, so the next tick tries again."""
+    if served is not None and not new_deliveries(served, current):
+        return SkipReason(
+            f"Nothing has landed since the build of the serving copy published at {published}: "
+            "a refresh would reproduce the same marts."
+        )
+    return RunRequest(tags={"trigger": "T+hours schedule"})
+
+
+def cadence_schedules(tables: list[LandedTable]) -> list:
+    """T+1 runs every day (a full build, the daily scan and the reports); a T+hours tick runs only
+    when something landed since the serving copy's build (hourly_tick_decision)."""
+    daily = ScheduleDefinition(
+        name=f"{T_PLUS_1.job_name}_schedule",
+        job=t_plus_1_job,
+        cron_schedule=T_PLUS_1.cron_schedule,
         execution_timezone="UTC",
         default_status=DefaultScheduleStatus.RUNNING,
-        description=f"{cadence.label}: {cadence.description}",
+        description=f"{T_PLUS_1.label}: {T_PLUS_1.description}",
     )
-    for cadence in (T_PLUS_1, T_PLUS_HOURS)
-]
+
+    @schedule(
+        name=f"{T_PLUS_HOURS.job_name}_schedule",
+        job=t_plus_hours_job,
+        cron_schedule=T_PLUS_HOURS.cron_schedule,
+        execution_timezone="UTC",
+        default_status=DefaultScheduleStatus.RUNNING,
+        description=f"{T_PLUS_HOURS.label}: {T_PLUS_HOURS.description} Skipped when nothing landed.",
+    )
+    def t_plus_hours_schedule(context: ScheduleEvaluationContext):
+        path = settings.serving_path()
+        return hourly_tick_decision(
+            serving.served_landing_state(path),
+            zone_state(settings.raw_root(), tables),
+            serving.published_at(path),
+        )
+
+    return [daily, t_plus_hours_schedule]
 
 
 def landing_decision(

@@ -2,15 +2,15 @@
 
 from dagster import Definitions
 
-from orchestration.assets import landing_zone_asset, manifest, serving_copy, warehouse_dbt
+from orchestration.assets import landing_zone_asset, serving_copy, warehouse_dbt
 from orchestration.automation import (
     JOBS,
+    cadence_schedules,
     landing_sensor,
     risk_notifications_sensor,
-    schedules,
 )
 from orchestration.landing import landed_tables
-from orchestration.project import dbt_resource
+from orchestration.project import dbt_resource, manifest
 from orchestration.reports import report_assets
 from orchestration.resources import WarehouseWriter
 
@@ -24,7 +24,7 @@ defs = Definitions(
         *report_assets(serving_copy.key),
     ],
     jobs=list(JOBS.values()),
-    schedules=schedules,
+    schedules=cadence_schedules(_tables),
     sensors=[landing_sensor(_tables), risk_notifications_sensor],
     resources={"dbt": dbt_resource(), "warehouse_writer": WarehouseWriter()},
 )

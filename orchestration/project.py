@@ -1,5 +1,6 @@
 """The dbt project as Dagster sees it: one cached DbtProject, its manifest built with `dbt parse`."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -32,6 +33,10 @@ def warehouse_project() -> DbtProject:
     if not project.manifest_path.exists():
         prepare(project)
     return project
+
+
+def manifest() -> dict:
+    return json.loads(warehouse_project().manifest_path.read_text())
 
 
 def _put_dbt_on_path() -> None:

@@ -5,8 +5,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
 
 from orchestration import settings
+from orchestration.landing import landed_tables, zone_state
+from orchestration.project import manifest
 from orchestration.writer_lock import WriterLock, wait_until_openable
 
 
@@ -23,6 +26,7 @@ class WarehouseWriter(ConfigurableResource):
     serving_path: str | None = None
     lock_path: str | None = None
     wait_seconds: float | None = None
+    _landing_at_start: dict | None = PrivateAttr(default=None)
 
     @property
     def warehouse(self) -> Path:
@@ -40,6 +44,13 @@ class WarehouseWriter(ConfigurableResource):
     def wait(self) -> float:
         return settings.writer_wait_seconds() if self.wait_seconds is None else self.wait_seconds
 
+    @property
+    def landing_at_start(self) -> dict | None:
+        """The landing zone's state (orchestration.landing.zone_state) when the run took the lock,
+        before dbt read a file: what the run's marts are built from at least. The serving copy
+        keeps it, so a T+hours tick can tell that nothing has landed since."""
+        return self._landing_at_start
+
     @contextlib.contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator["WarehouseWriter"]:
         log = context.log.info if context.log else print
@@ -49,6 +60,7 @@ class WarehouseWriter(ConfigurableResource):
         with lock.hold(owner, self.wait, on_wait=log):
             wait_until_openable(self.warehouse, self.wait, on_wait=log)
             log(f"Holding the warehouse writer lock {lock.path}")
+            self._landing_at_start = zone_state(settings.raw_root(), landed_tables(manifest()))
             try:
                 yield self
             finally:

@@ -12,6 +12,7 @@ Readers open it read-only, one connection per query or per session, and do not p
 across publications (with SQLAlchemy: `serving_engine()`, NullPool).
 """
 
+import json
 import os
 import uuid
 from datetime import UTC, datetime
@@ -45,10 +46,12 @@ def publish(
     run_id: str | None = None,
     schemas: tuple[str, ...] = SERVED_SCHEMAS,
     only: set[str] | None = None,
+    landing_state: dict | None = None,
 ) -> dict:
     """Copy the tables of `schemas` (or, given `only`, just those `schema.table` of them: the
     project's current models, not a table a removed model left behind) into a fresh file and swap
-    it in atomically. The caller holds the writer lock. Returns tables and row counts."""
+    it in atomically; `landing_state` (the landing zone the build started from) is kept with it.
+    The caller holds the writer lock. Returns tables and row counts."""
     warehouse, serving = Path(warehouse), Path(serving)
     serving.parent.mkdir(parents=True, exist_ok=True)
     for leftover in _temporary_files(serving):  # from a publication that was killed
@@ -57,7 +60,7 @@ def publish(
         f"{serving.stem}_publishing_{os.getpid()}_{uuid.uuid4().hex[:8]}{serving.suffix}"
     )
     try:
-        rows = _copy(warehouse, temporary, schemas, run_id, only)
+        rows = _copy(warehouse, temporary, schemas, run_id, only, landing_state)
         _fsync(temporary)
         # A read-write opening of the serving file would have left a log for the old file.
         Path(f"{serving}.wal").unlink(missing_ok=True)
@@ -75,6 +78,7 @@ def _copy(
     schemas: tuple[str, ...],
     run_id: str | None,
     only: set[str] | None,
+    landing_state: dict | None,
 ) -> dict:
     with duckdb.connect(str(temporary)) as connection:
         # Attached under its own name (the file's stem), as dbt built it: views, if any, resolve.
@@ -117,9 +121,16 @@ def _copy(
                 ?::timestamp as _run_published_at,
                 ? as _run_id,
                 ? as warehouse_path,
-                ? as tables
+                ? as tables,
+                ? as landing_state
             """,
-            [datetime.now(UTC).replace(tzinfo=None), run_id, str(warehouse), len(rows)],
+            [
+                datetime.now(UTC).replace(tzinfo=None),
+                run_id,
+                str(warehouse),
+                len(rows),
+                None if landing_state is None else json.dumps(landing_state, sort_keys=True),
+            ],
         )
         connection.execute(f"detach {source}")
         connection.execute("checkpoint")
@@ -133,6 +144,21 @@ def published_at(serving: Path) -> str | None:
     with duckdb.connect(str(serving), read_only=True) as connection:
         row = connection.execute(f"select _run_published_at from main.{INFO_TABLE}").fetchone()
     return row[0].isoformat() if row else None
+
+
+def served_landing_state(serving: Path) -> dict | None:
+    """The landing zone state the current serving copy was built from (None when there is no
+    copy, or it was published without one)."""
+    if not Path(serving).exists():
+        return None
+    with duckdb.connect(str(serving), read_only=True) as connection:
+        if not connection.execute(
+            "select 1 from information_schema.columns where table_name = ? and column_name = ?",
+            [INFO_TABLE, "landing_state"],
+        ).fetchone():
+            return None
+        row = connection.execute(f"select landing_state from main.{INFO_TABLE}").fetchone()
+    return json.loads(row[0]) if row and row[0] else None
 
 
 def serving_engine(serving: Path):

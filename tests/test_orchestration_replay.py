@@ -26,6 +26,8 @@ from orchestration_fixtures import (  # noqa: F401 (fixtures)
 from orchestration_replay import compare, deliver_until, slice_cutoffs
 
 from orchestration import cli, serving
+from orchestration.landing import landed_tables, zone_state
+from orchestration.project import manifest
 from orchestration.writer_lock import WriterLock
 from risk_model.features import STORED_FEATURES
 from risk_model.warehouse import PointInTime
@@ -77,6 +79,8 @@ def test_replay_in_slices_equals_one_full_build_while_bi_reads(replay, generated
         assert other.wait(timeout=600) == 0, other_log()[-3000:]
         said = other_log() + capsys.readouterr().err
         assert "The warehouse is being written by t_plus_hours" in said  # one of the two skipped
+        # the serving copy names the landing zone it was built from: a T+hours tick now skips
+        assert serving.served_landing_state(served) == zone_state(raw, landed_tables(manifest()))
     finally:
         if reader:
             stop.touch()

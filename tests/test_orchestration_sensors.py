@@ -5,7 +5,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
-from dagster import DagsterInstance, build_sensor_context
+from dagster import DagsterInstance, build_schedule_context, build_sensor_context
 from orchestration_fixtures import (  # noqa: F401 (fixtures)
     dbt_target,
     definitions,
@@ -15,6 +15,7 @@ from orchestration_fixtures import (  # noqa: F401 (fixtures)
 )
 
 from orchestration import notify, serving
+from orchestration.automation import hourly_tick_decision
 from orchestration.landing import (
     LandedTable,
     decode_cursor,
@@ -36,6 +37,10 @@ def deliver(zone: Path, table: LandedTable, batch: str) -> None:
 
 def sensor(definitions, name):  # noqa: F811
     return next(s for s in definitions.sensors if s.name == name)
+
+
+def schedule(definitions, name):  # noqa: F811
+    return next(s for s in definitions.schedules if s.name == name)
 
 
 def test_zone_state_reads_file_names_only(tmp_path):
@@ -103,6 +108,45 @@ def test_landing_sensor_requests_one_run_per_new_delivery(
     result, cursor = tick(cursor)
     assert len(result.run_requests) == 1
     assert decode_cursor(cursor)["app/users"]["latest_batch"] == "2026-01-05T11"
+
+
+def test_an_hourly_tick_runs_only_when_something_landed_since_the_served_build(
+    definitions,  # noqa: F811
+    orchestration_env,  # noqa: F811
+    monkeypatch,
+):
+    """The serving copy keeps the landing zone its build started from; a T+hours tick with no
+    file landed since would only reproduce the marts, so it is skipped. A late file of an old hour
+    counts as much as a new hour."""
+    zone = orchestration_env / "raw"
+    monkeypatch.setenv("RAW_ROOT", str(zone))
+    served = orchestration_env / "serving" / "serving.duckdb"
+    hourly = schedule(definitions, "t_plus_hours_schedule")
+    tables = [USERS, TRADES]
+
+    def tick():
+        with build_schedule_context(instance=DagsterInstance.ephemeral()) as context:
+            return hourly.evaluate_tick(context)
+
+    assert len(tick().run_requests) == 1  # no serving copy yet
+
+    deliver(zone, USERS, "2026-01-05T10")
+    warehouse = orchestration_env / "marts_source.duckdb"
+    write_tables(warehouse, {"marts.dim_users": "select 'u1' as user_id"})
+    serving.publish(warehouse, served)  # published without a landing state
+    assert serving.served_landing_state(served) is None
+    assert len(tick().run_requests) == 1
+
+    served_zone = zone_state(zone, tables)
+    serving.publish(warehouse, served, landing_state=served_zone)
+    assert serving.served_landing_state(served) == served_zone
+    idle = tick()
+    assert not idle.run_requests and "Nothing has landed since" in idle.skip_message
+
+    deliver(zone, USERS, "2026-01-05T08")  # a late file of an earlier hour
+    (request,) = tick().run_requests
+    assert request.tags["trigger"] == "T+hours schedule"
+    assert hourly_tick_decision(served_zone, zone_state(zone, tables), None).tags
 
 
 class Webhook(BaseHTTPRequestHandler):
