@@ -108,7 +108,8 @@
 
 {#- Post-hook: the deliveries of every input, as read by this run; the list of keys is dropped. -#}
 {% macro remember_deliveries_read(input_names) -%}
-    {%- if not execute -%}
+    {#- only an incremental model reads its ledger (staging is a table on Spark) -#}
+    {%- if not execute or config.get('materialized') != 'incremental' -%}
         {{- return('') -}}
     {%- endif -%}
     create or replace table {{ deliveries_read_relation() }} as

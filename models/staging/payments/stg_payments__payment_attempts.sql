@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=('incremental' if target.type == 'duckdb' else 'table'),
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook=[
