@@ -39,6 +39,8 @@
     {%- if not execute -%}
         {{- return('') -}}
     {%- endif -%}
+    {#- a model built without the rest of the project (`dbt build -s staging`) has no intermediate schema yet -#}
+    create schema if not exists {{ rows_read_relation(name).without_identifier() }};
     create or replace table {{ rows_read_relation(name) }} as
     {{ rows_sql }}
 {%- endmacro %}
@@ -112,6 +114,7 @@
     {%- if not execute or config.get('materialized') != 'incremental' -%}
         {{- return('') -}}
     {%- endif -%}
+    create schema if not exists {{ deliveries_read_relation().without_identifier() }};
     create or replace table {{ deliveries_read_relation() }} as
     {%- for input_name in input_names %}
     select distinct
