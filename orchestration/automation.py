@@ -88,26 +88,23 @@ def hourly_tick_decision(
     return RunRequest(tags={"trigger": "T+hours schedule"})
 
 
+def schedule_settings(cadence: Cadence, note: str = "") -> dict:
+    """What both schedules declare alike: name, job, cron, UTC, running by default."""
+    return {
+        "name": f"{cadence.job_name}_schedule",
+        "job": JOBS[cadence.job_name],
+        "cron_schedule": cadence.cron_schedule,
+        "execution_timezone": "UTC",
+        "default_status": DefaultScheduleStatus.RUNNING,
+        "description": f"{cadence.label}: {cadence.description}{note}",
+    }
+
+
 def cadence_schedules(tables: list[LandedTable]) -> list:
     """T+1 runs every day (a full build, the daily scan and the reports); a T+hours tick runs only
     when something landed since the serving copy's build (hourly_tick_decision)."""
-    daily = ScheduleDefinition(
-        name=f"{T_PLUS_1.job_name}_schedule",
-        job=t_plus_1_job,
-        cron_schedule=T_PLUS_1.cron_schedule,
-        execution_timezone="UTC",
-        default_status=DefaultScheduleStatus.RUNNING,
-        description=f"{T_PLUS_1.label}: {T_PLUS_1.description}",
-    )
 
-    @schedule(
-        name=f"{T_PLUS_HOURS.job_name}_schedule",
-        job=t_plus_hours_job,
-        cron_schedule=T_PLUS_HOURS.cron_schedule,
-        execution_timezone="UTC",
-        default_status=DefaultScheduleStatus.RUNNING,
-        description=f"{T_PLUS_HOURS.label}: {T_PLUS_HOURS.description} Skipped when nothing landed.",
-    )
+    @schedule(**schedule_settings(T_PLUS_HOURS, " Skipped when nothing landed."))
     def t_plus_hours_schedule(context: ScheduleEvaluationContext):
         path = settings.serving_path()
         return hourly_tick_decision(
@@ -116,7 +113,7 @@ def cadence_schedules(tables: list[LandedTable]) -> list:
             serving.published_at(path),
         )
 
-    return [daily, t_plus_hours_schedule]
+    return [ScheduleDefinition(**schedule_settings(T_PLUS_1)), t_plus_hours_schedule]
 
 
 def landing_decision(
