@@ -1,9 +1,10 @@
--- Every identifier that links users, with how many real users it links and over what span of
--- time, and whether it is a hub. Hubs - carrier NAT, campus and office IPs, emulator-like generic
--- fingerprints - link hundreds of unrelated people over the whole history and would glue strangers
--- into one group; a crew's device or payout account links its victims within days. So an
--- identifier is a hub when it links more than var identity_hub_min_users users spread over more
--- than var identity_coordinated_span_days days, or more than var identity_hub_max_users at all.
+-- Every identifier that links users (two or more), with how many real users it links and over
+-- what span of time, and whether it is a hub. Hubs - carrier NAT, campus and office IPs,
+-- emulator-like generic fingerprints - link hundreds of unrelated people over the whole history
+-- and would glue strangers into one group; a crew's device or payout account links its victims
+-- within days. So an identifier is a hub when it links more than var identity_hub_min_users users
+-- spread over more than var identity_coordinated_span_days days, or more than var
+-- identity_hub_max_users at all.
 -- Contact details are personal: an email or phone shared by accounts that signed up further apart
 -- than that span is a recycled or generic address, not a ring, and is treated as a hub too.
 with links as (
@@ -34,3 +35,6 @@ select
     ) as is_hub
 from links
 group by identifier_type, identifier
+-- an identifier of one user links nobody and is never a hub: leaving those out keeps 4% of the
+-- identifiers at 500k users (184k of 4.8M)
+having count(*) >= 2

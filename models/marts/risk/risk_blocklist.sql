@@ -27,11 +27,12 @@ entities as (
         greatest(fraud_labels.confirmed_known_at, links.known_at) as blocked_from
     from {{ ref('int_risk__identity_links') }} as links
     inner join fraud_labels on links.user_id = fraud_labels.user_id
-    inner join {{ ref('int_risk__identifiers') }} as identifiers
+    -- an identifier only the fraudster used is not listed there (it links nobody), and is no hub
+    left join {{ ref('int_risk__identifiers') }} as identifiers
         on links.identifier_type = identifiers.identifier_type and links.identifier = identifiers.identifier
     where
         links.identifier_type in ('device', 'card', 'payout_account')
-        and not identifiers.is_hub
+        and not coalesce(identifiers.is_hub, false)
         and links.user_id not in (select victims.user_id from victims)
 )
 
