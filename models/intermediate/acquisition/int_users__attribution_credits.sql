@@ -7,7 +7,6 @@
         post_hook="{{ remember_input_fingerprints(['user_id'], attribution_credit_inputs()) }}"
     )
 }}
-{%- set changed_users_only = rebuilds_changed_keys_only('fingerprints') -%}
 {#- Attribution of each user's acquisition across the touches of the user's journey. Five models,
     each giving credit shares that sum to 1 per user:
     - last_touch: the last paid click in the acquisition_click_lookback_days before the install's
@@ -28,16 +27,12 @@ with users as (
         user_id,
         acquisition_channel
     from {{ ref('int_users__acquisition') }}
-    {%- if changed_users_only %}
-    where user_id in (select keys_to_rebuild.user_id from {{ keys_to_rebuild() }} as keys_to_rebuild)
-    {%- endif %}
+    where {{ among_keys_to_rebuild('user_id', 'user_id', 'fingerprints') }}
 ),
 
 paths as (
     select * from {{ ref('int_users__touch_paths') }}
-    {%- if changed_users_only %}
-    where user_id in (select keys_to_rebuild.user_id from {{ keys_to_rebuild() }} as keys_to_rebuild)
-    {%- endif %}
+    where {{ among_keys_to_rebuild('user_id', 'user_id', 'fingerprints') }}
 ),
 
 multi_touch_touches as (

@@ -7,7 +7,6 @@
         post_hook="{{ remember_input_fingerprints(['user_id'], attribution_inputs()) }}"
     )
 }}
-{%- set changed_users_only = rebuilds_changed_keys_only('fingerprints') -%}
 -- Every conversion of every real user (install, signup, activation = first successful payment,
 -- first trade), credited to the touches of the user's journey by five attribution models. Credit
 -- shares sum to 1 per conversion and model. The journey is the same for all of a user's
@@ -17,16 +16,12 @@
 -- (macros/incremental/input_fingerprints.sql).
 with conversions as (
     select * from {{ ref('int_users__conversions') }}
-    {%- if changed_users_only %}
-    where user_id in (select keys_to_rebuild.user_id from {{ keys_to_rebuild() }} as keys_to_rebuild)
-    {%- endif %}
+    where {{ among_keys_to_rebuild('user_id', 'user_id', 'fingerprints') }}
 ),
 
 credits as (
     select * from {{ ref('int_users__attribution_credits') }}
-    {%- if changed_users_only %}
-    where user_id in (select keys_to_rebuild.user_id from {{ keys_to_rebuild() }} as keys_to_rebuild)
-    {%- endif %}
+    where {{ among_keys_to_rebuild('user_id', 'user_id', 'fingerprints') }}
 ),
 
 fraud as (

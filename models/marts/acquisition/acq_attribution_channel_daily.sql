@@ -7,7 +7,6 @@
         post_hook="{{ remember_input_fingerprints(['conversion_date'], attribution_channel_daily_inputs()) }}"
     )
 }}
-{%- set changed_days_only = rebuilds_changed_keys_only('fingerprints') -%}
 -- Attributed conversions per UTC conversion day, conversion type, attribution model, channel and
 -- campaign: the credit shares of acq_attribution summed, with and without fraudulent users, and the
 -- D30 fee revenue of the converting users weighted by the same credit. Comparing models on one
@@ -17,9 +16,7 @@
 -- users' D30 revenue changed (macros/incremental/input_fingerprints.sql).
 with attribution as (
     select * from {{ ref('acq_attribution') }}
-    {%- if changed_days_only %}
-    where conversion_date in (select keys_to_rebuild.conversion_date from {{ keys_to_rebuild() }} as keys_to_rebuild)
-    {%- endif %}
+    where {{ among_keys_to_rebuild('conversion_date', 'conversion_date', 'fingerprints') }}
 ),
 
 outcomes as (
