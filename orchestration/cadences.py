@@ -3,11 +3,13 @@
 - `T+1` (daily, early morning UTC): the full daily scan. Every model from scratch
   (`dbt build --full-refresh`: base models re-read every landed file), every strategy, every data
   test, then the serving copy and the reports.
-- `T+hours` (every 4 hours, and when new batches land): incremental. Base models load only the
-  delivered files they have not loaded yet, the largest staging models re-rank only the keys with
-  a new delivery, and the rest is rebuilt from them, so the marts (T+hours strategies, risk
-  warnings, ...) stay a pure function of the landing zone (orchestration/README.md). A model too
-  costly for every 4 hours can be tagged `daily_only` to leave it to T+1.
+- `T+hours` (every 4 hours unless nothing has landed since the served build, and when new batches
+  land): incremental. Base models load only the delivered files they have not loaded yet, the
+  largest staging models re-rank only the keys with a new delivery (or a new USD rate), some
+  models past staging rebuild only the keys a delivery reaches, and the rest is rebuilt from them,
+  so the marts (T+hours strategies, risk warnings, ...) stay a pure function of the landing zone
+  (orchestration/README.md). A model too costly for every 4 hours can be tagged `daily_only` to
+  leave it to T+1.
 """
 
 from dataclasses import dataclass
