@@ -114,14 +114,15 @@
     {%- if not execute or config.get('materialized') != 'incremental' -%}
         {{- return('') -}}
     {%- endif -%}
-    create schema if not exists {{ deliveries_read_relation().without_identifier() }};
-    create or replace table {{ deliveries_read_relation() }} as
-    {%- for input_name in input_names %}
-    select distinct
-        '{{ input_name }}' as input,
-        _batch
-    from {{ ref(input_name) }}
-    {{ 'union all' if not loop.last }}
-    {%- endfor %};
+    {%- set deliveries_sql -%}
+        {%- for input_name in input_names %}
+        select distinct
+            '{{ input_name }}' as input,
+            _batch
+        from {{ ref(input_name) }}
+        {{ 'union all' if not loop.last }}
+        {%- endfor %}
+    {%- endset -%}
+    {{ remember_rows_read('deliveries', deliveries_sql) }};
     drop table if exists {{ keys_to_rebuild() }}
 {%- endmacro %}
