@@ -73,17 +73,17 @@ t_plus_hours_job = cadence_job(T_PLUS_HOURS)
 JOBS = {T_PLUS_1.job_name: t_plus_1_job, T_PLUS_HOURS.job_name: t_plus_hours_job}
 
 
-def hourly_tick_decision(
-    served: dict | None, current: dict[str, dict], published: str | None
-) -> RunRequest | SkipReason:
-    """What a T+hours tick does. The marts are a pure function of the landing zone, so when
-    nothing has landed since the build the serving copy comes from (`served`: the zone when that
-    build started), a run would only reproduce them: skip it. Otherwise, or with no recorded state,
-    refresh. A failed run publishes nothing, so the next tick tries again."""
-    if served is not None and not new_deliveries(served, current):
+def hourly_tick_decision(served: dict | None, current: dict[str, dict]) -> RunRequest | SkipReason:
+    """What a T+hours tick does, given the serving copy's info row (serving.serving_info). The
+    marts are a pure function of the landing zone, so when nothing has landed since the build the
+    copy comes from (its `landing_state`: the zone when that build started), a run would only
+    reproduce them: skip it. Otherwise, or with no recorded state, refresh. A failed run publishes
+    nothing, so the next tick tries again."""
+    landing_state = (served or {}).get("landing_state")
+    if landing_state is not None and not new_deliveries(landing_state, current):
         return SkipReason(
-            f"Nothing has landed since the build of the serving copy published at {published}: "
-            "a refresh would reproduce the same marts."
+            "Nothing has landed since the build of the serving copy published at "
+            f"{served['_run_published_at']}: a refresh would reproduce the same marts."
         )
     return RunRequest(tags={"trigger": "T+hours schedule"})
 
@@ -106,11 +106,8 @@ def cadence_schedules(tables: list[LandedTable]) -> list:
 
     @schedule(**schedule_settings(T_PLUS_HOURS, " Skipped when nothing landed."))
     def t_plus_hours_schedule(context: ScheduleEvaluationContext):
-        path = settings.serving_path()
         return hourly_tick_decision(
-            serving.served_landing_state(path),
-            zone_state(settings.raw_root(), tables),
-            serving.published_at(path),
+            serving.serving_info(settings.serving_path()), zone_state(settings.raw_root(), tables)
         )
 
     return [ScheduleDefinition(**schedule_settings(T_PLUS_1)), t_plus_hours_schedule]

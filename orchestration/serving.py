@@ -137,28 +137,33 @@ def _copy(
     return rows
 
 
-def published_at(serving: Path) -> str | None:
-    """When the current serving copy was published (None when there is none yet)."""
+def serving_info(serving: Path) -> dict | None:
+    """The row of main.serving_info of the current serving copy, by column, its `landing_state`
+    decoded (None when there is no copy yet; no `landing_state` in a copy published without it)."""
     if not Path(serving).exists():
         return None
     with duckdb.connect(str(serving), read_only=True) as connection:
-        row = connection.execute(f"select _run_published_at from main.{INFO_TABLE}").fetchone()
-    return row[0].isoformat() if row else None
+        result = connection.execute(f"select * from main.{INFO_TABLE}")
+        row = result.fetchone()
+        names = [column[0] for column in result.description]
+    if row is None:
+        return None
+    info = dict(zip(names, row, strict=True))
+    if info.get("landing_state"):
+        info["landing_state"] = json.loads(info["landing_state"])
+    return info
+
+
+def published_at(serving: Path) -> str | None:
+    """When the current serving copy was published (None when there is none yet)."""
+    info = serving_info(serving)
+    return info["_run_published_at"].isoformat() if info else None
 
 
 def served_landing_state(serving: Path) -> dict | None:
     """The landing zone state the current serving copy was built from (None when there is no
     copy, or it was published without one)."""
-    if not Path(serving).exists():
-        return None
-    with duckdb.connect(str(serving), read_only=True) as connection:
-        if not connection.execute(
-            "select 1 from information_schema.columns where table_name = ? and column_name = ?",
-            [INFO_TABLE, "landing_state"],
-        ).fetchone():
-            return None
-        row = connection.execute(f"select landing_state from main.{INFO_TABLE}").fetchone()
-    return json.loads(row[0]) if row and row[0] else None
+    return (serving_info(serving) or {}).get("landing_state")
 
 
 def serving_engine(serving: Path):

@@ -146,7 +146,7 @@ def test_an_hourly_tick_runs_only_when_something_landed_since_the_served_build(
     deliver(zone, USERS, "2026-01-05T08")  # a late file of an earlier hour
     (request,) = tick().run_requests
     assert request.tags["trigger"] == "T+hours schedule"
-    assert hourly_tick_decision(served_zone, zone_state(zone, tables), None).tags
+    assert hourly_tick_decision({"landing_state": served_zone}, zone_state(zone, tables)).tags
 
 
 class Webhook(BaseHTTPRequestHandler):
