@@ -3,11 +3,18 @@
 Used by the orchestration tests and handy by hand:
 
     python tests/orchestration_replay.py compare a.duckdb b.duckdb
+    python tests/orchestration_replay.py replay ZONE WORKDIR [SLICES | CUTOFF,CUTOFF,...]
+
+`replay` is the acceptance check of [6/8] on any landing zone: one `dbt build --full-refresh` of
+the whole zone, then the zone delivered in slices (four of equal delivery hours by default, or up
+to the batches given), each followed by the T+hours job as `make refresh` runs it; it prints the
+marts that read empty after each slice and exits 1 if any table differs from the full build.
 """
 
 import math
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -154,7 +161,79 @@ def _compare_sorted(connection, table: str, columns: list, floats: list, toleran
     return f"{mismatched} rows differ" if mismatched else None
 
 
+def empty_marts(warehouse: Path) -> list[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return [
+            table
+            for table in tables(connection, ("marts",))
+            if connection.execute(f"select count(*) from {table}").fetchone()[0] == 0
+        ]
+
+
+def replay(zone: Path, workdir: Path, cutoffs: list[str]) -> dict[str, str]:
+    """Full build of `zone`, then its deliveries up to each cutoff through the T+hours job, in
+    `workdir`; the tables that differ (the paths in `_file` left out: the slices are linked
+    elsewhere)."""
+    project = Path(__file__).resolve().parents[1]
+    python = Path(sys.executable)
+    full, raw = workdir / "full.duckdb", workdir / "raw"
+    raw.mkdir(parents=True, exist_ok=False)
+    subprocess.run(
+        [
+            python.with_name("dbt"),
+            "build",
+            "--full-refresh",
+            "--exclude-resource-type",
+            "unit_test",
+            "--target-path",
+            workdir / "full_target",
+            "--log-path",
+            workdir / "full_logs",
+        ],
+        cwd=project,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={
+            **os.environ,
+            "RAW_ROOT": str(zone),
+            "WAREHOUSE_PATH": str(full),
+            "DBT_PROFILES_DIR": str(project),
+        },
+    )
+    replayed = {
+        "RAW_ROOT": str(raw),
+        "WAREHOUSE_PATH": str(workdir / "replayed.duckdb"),
+        "SERVING_PATH": str(workdir / "serving.duckdb"),
+        "REPORTS_DIR": str(workdir / "reports"),
+    }
+    for cutoff in cutoffs:
+        linked = deliver_until(zone, raw, cutoff)
+        with (workdir / f"refresh_{cutoff}.log").open("w") as log:
+            subprocess.run(
+                [python, "-m", "orchestration.cli", "refresh"],
+                cwd=project,
+                check=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **replayed},
+            )
+        empty = empty_marts(Path(replayed["SERVING_PATH"]))
+        print(
+            f"through {cutoff}: {linked} files; marts read empty: {', '.join(empty) or 'none'}",
+            flush=True,
+        )
+    return compare(full, Path(replayed["WAREHOUSE_PATH"]), ignore_columns=("_file",))
+
+
 if __name__ == "__main__":
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "replay":
+        zone, how = Path(sys.argv[2]).resolve(), sys.argv[4] if len(sys.argv) == 5 else "4"
+        cuts = slice_cutoffs(zone, int(how)) if how.isdigit() else how.split(",")
+        found = replay(zone, Path(sys.argv[3]).resolve(), cuts)
+        for table, reason in found.items():
+            print(f"{table}: {reason}")
+        print("identical to the full build" if not found else f"{len(found)} table(s) differ")
+        sys.exit(1 if found else 0)
     if len(sys.argv) == 4 and sys.argv[1] == "compare":
         found = compare(Path(sys.argv[2]), Path(sys.argv[3]))
         for table, reason in found.items():
