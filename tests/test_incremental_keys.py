@@ -1,7 +1,7 @@
 """Key-level incremental models rebuild exactly the keys that new deliveries can change.
 
-int_users__activity_daily, fct_user_activity_daily, int_risk__identity_links and
-int_risk_model__feature_history keep their rows between runs and rebuild only the user-days, or
+int_users__activity_daily, fct_user_activity_daily, int_risk__identity_links,
+int_risk__user_event_signals and int_risk_model__feature_history keep their rows between runs and rebuild only the user-days, or
 users, a new delivery reaches; int_users__attribution_credits, acq_attribution and
 acq_attribution_channel_daily rebuild the users, or conversion days, whose input rows changed
 (macros/incremental/). The hand-made zone of tests/fixtures gets three later deliveries, each
@@ -45,6 +45,7 @@ TABLES = {
     "intermediate.int_users__activity_daily": ("user_id", "activity_date"),
     "marts.fct_user_activity_daily": ("user_id", "activity_date"),
     "intermediate.int_risk__identity_links": ("user_id", "identifier_type", "identifier"),
+    "intermediate.int_risk__user_event_signals": ("user_id",),
     "intermediate.int_risk_model__feature_history": ("user_id", "valid_from"),
     "intermediate.int_users__attribution_credits": ("user_id", "attribution_model", "touch_number"),
     "marts.acq_attribution": ("user_id", "conversion_type", "attribution_model", "touch_number"),
@@ -60,6 +61,7 @@ SELECTION = [
     "build",
     "--select",
     "+fct_user_activity_daily",
+    "+int_risk__user_event_signals",
     "+int_risk_model__feature_history",
     "+acq_attribution_channel_daily",
     "--exclude-resource-type",
@@ -314,6 +316,24 @@ def test_a_users_own_new_records_add_their_links(replayed):
     assert ("u10", "card", "c10") in after
     assert ("u9", "payout_account", "acct9") not in before
     assert ("u9", "payout_account", "acct9") in after
+
+
+def test_event_signals_follow_new_events_and_new_user_versions(replayed):
+    table = "intermediate.int_risk__user_event_signals"
+    first, before, after = (
+        replayed[day][0][table] for day in ("first", "2026-01-06", "2026-01-07")
+    )
+    # u8's login on a new device, 20 hours after signup: one more device and login, none "new"
+    was = first.get(("u8",), {"devices_used": 0, "logins": 0, "new_devices_after_signup": 0})
+    assert before[("u8",)]["devices_used"] == was["devices_used"] + 1
+    assert before[("u8",)]["logins"] == was["logins"] + 1
+    assert before[("u8",)]["new_devices_after_signup"] == was["new_devices_after_signup"]
+    # u6 logged in before its record was delivered: a row only once the record is there
+    assert ("u6",) not in before
+    assert (after[("u6",)]["logins"], after[("u6",)]["devices_used"]) == (1, 1)
+    # u3 turned test account: its row goes
+    assert ("u3",) in before
+    assert ("u3",) not in after
 
 
 def test_feature_history_rebuilds_a_counterparty_of_a_new_risky_payer(replayed):

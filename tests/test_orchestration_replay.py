@@ -38,6 +38,7 @@ SLICES = int(os.environ.get("REPLAY_SLICES", "2"))
 PATH_COLUMNS = ("_file",)
 KEY_LEVEL_INCREMENTAL = (
     "intermediate.int_risk__identity_links",
+    "intermediate.int_risk__user_event_signals",
     "intermediate.int_users__activity_daily",
     "intermediate.int_risk_model__feature_history",
     "intermediate.int_users__attribution_credits",

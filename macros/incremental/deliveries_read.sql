@@ -34,21 +34,31 @@
     )) -}}
 {%- endmacro %}
 
-{#- Post-hook: keep the rows `rows_sql` selects as what this run read of input `name`. -#}
+{#- Post-hook: keep the rows `rows_sql` selects as what this run read of input `name`. A
+    point-in-time build (var risk_as_of) keeps nothing: its rows leave records out, so the next run
+    must rebuild every key. -#}
 {% macro remember_rows_read(name, rows_sql) -%}
     {%- if not execute -%}
         {{- return('') -}}
     {%- endif -%}
     {#- a model built without the rest of the project (`dbt build -s staging`) has no intermediate schema yet -#}
     create schema if not exists {{ rows_read_relation(name).without_identifier() }};
+    {%- if var('risk_as_of', none) is not none %}
+    drop table if exists {{ rows_read_relation(name) }}
+    {%- else %}
     create or replace table {{ rows_read_relation(name) }} as
     {{ rows_sql }}
+    {%- endif %}
 {%- endmacro %}
 
 {#- True when this run rebuilds only some keys: an incremental run with a ledger (or, for the
-    models of input_fingerprints.sql, `ledger='fingerprints'`) to compare to. -#}
+    models of input_fingerprints.sql, `ledger='fingerprints'`) to compare to, and no point-in-time
+    var (risk_as_of), which rebuilds every key from the records delivered by then. -#}
 {% macro rebuilds_changed_keys_only(ledger='deliveries') -%}
     {%- if not execute or this is none or model.resource_type == 'unit_test' or not is_incremental() -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {%- if var('risk_as_of', none) is not none -%}
         {{- return(false) -}}
     {%- endif -%}
     {{- return(load_relation(rows_read_relation(ledger)) is not none) -}}

@@ -476,3 +476,18 @@
     inner join changed_rates on staged.currency = changed_rates.currency
     where {{ priced_on }} >= changed_rates.first_changed_rate_date
 {%- endmacro %}
+
+{#- The users whose row of int_risk__user_event_signals deliveries it has not read can change: a
+    row is a function of the user's own events and record (signup time, country, test account),
+    and an event keeps its first delivery, so a user with a new event or a new version. -#}
+{% macro user_event_signal_users_to_rebuild() -%}
+    select user_id from {{ rows_not_read_yet('stg_events__app_events') }}
+    where user_id is not null
+    union
+    select user_id from {{ rows_not_read_yet('stg_app__users') }}
+{%- endmacro %}
+
+{#- The staged models whose deliveries int_risk__user_event_signals keeps track of. -#}
+{% macro user_event_signal_inputs() -%}
+    {{- return(['stg_app__users', 'stg_events__app_events']) -}}
+{%- endmacro %}

@@ -55,70 +55,8 @@ attempt_peaks as (
     group by user_id
 ),
 
-events as (
-    select * from {{ ref('stg_events__app_events') }}
-    where user_id is not null and {{ known_by_cutoff('_batch_at', 'occurred_at') }}
-),
-
--- per user and device, then per user: joining every event back to its device's first use took
--- half of the model's time at 500k users
-user_devices as (
-    select
-        user_id,
-        device_id,
-        min(occurred_at) as first_used_at,
-        bool_or(event_type in ('login', 'login_failed', 'password_reset')) as has_account_event
-    from events
-    where device_id is not null
-    group by user_id, device_id
-),
-
-device_signals as (
-    select
-        user_devices.user_id,
-        count(*) as devices_used,
-        count(*) filter (
-            where user_devices.has_account_event and user_devices.first_used_at > users.created_at + interval 1 day
-        ) as new_devices_after_signup
-    from user_devices
-    inner join users on user_devices.user_id = users.user_id
-    group by user_devices.user_id
-),
-
-failed_login_windows as (
-    select
-        user_id,
-        count(*) over (
-            partition by user_id order by occurred_at
-            range between interval 1 hour preceding and current row
-        ) as failed_in_hour
-    from events
-    where event_type = 'login_failed'
-),
-
-login_signals as (
-    select
-        events.user_id,
-        count(*) filter (where events.event_type = 'login') as logins,
-        count(*) filter (where events.event_type = 'login_failed') as failed_logins,
-        count(*) filter (where events.event_type = 'password_reset') as password_resets,
-        count(*) filter (where events.event_type = 'payout_method_added') as payout_methods_added,
-        count(distinct events.country_code) as event_countries,
-        count(*) filter (
-            where events.event_type = 'login' and events.country_code <> users.country_code
-        ) as logins_from_other_country,
-        min(events.occurred_at) filter (where events.event_type = 'password_reset') as first_password_reset_at
-    from events
-    inner join users on events.user_id = users.user_id
-    group by events.user_id
-),
-
-failed_login_peaks as (
-    select
-        user_id,
-        max(failed_in_hour) as max_failed_logins_in_hour
-    from failed_login_windows
-    group by user_id
+event_signals as (
+    select * from {{ ref('int_risk__user_event_signals') }}
 ),
 
 payouts as (
@@ -264,16 +202,16 @@ select
     coalesce(payment_signals.distinct_card_countries, 0) as distinct_card_countries,
     coalesce(attempt_peaks.max_attempts_in_hour, 0) as max_attempts_in_hour,
     coalesce(payment_signals.topup_usd, 0) as topup_usd,
-    coalesce(login_signals.logins, 0) as logins,
-    coalesce(login_signals.failed_logins, 0) as failed_logins,
-    coalesce(failed_login_peaks.max_failed_logins_in_hour, 0) as max_failed_logins_in_hour,
-    coalesce(login_signals.password_resets, 0) as password_resets,
-    coalesce(login_signals.payout_methods_added, 0) as payout_methods_added,
-    coalesce(device_signals.devices_used, 0) as devices_used,
-    coalesce(login_signals.event_countries, 0) as event_countries,
-    coalesce(device_signals.new_devices_after_signup, 0) as new_devices_after_signup,
-    coalesce(login_signals.logins_from_other_country, 0) as logins_from_other_country,
-    login_signals.first_password_reset_at,
+    coalesce(event_signals.logins, 0) as logins,
+    coalesce(event_signals.failed_logins, 0) as failed_logins,
+    coalesce(event_signals.max_failed_logins_in_hour, 0) as max_failed_logins_in_hour,
+    coalesce(event_signals.password_resets, 0) as password_resets,
+    coalesce(event_signals.payout_methods_added, 0) as payout_methods_added,
+    coalesce(event_signals.devices_used, 0) as devices_used,
+    coalesce(event_signals.event_countries, 0) as event_countries,
+    coalesce(event_signals.new_devices_after_signup, 0) as new_devices_after_signup,
+    coalesce(event_signals.logins_from_other_country, 0) as logins_from_other_country,
+    event_signals.first_password_reset_at,
     coalesce(payout_signals.payouts, 0) as payouts,
     coalesce(payout_signals.payout_usd, 0) as payout_usd,
     coalesce(payout_signals.payout_accounts, 0) as payout_accounts,
@@ -307,9 +245,7 @@ from users
 cross join cutoff
 left join payment_signals on users.user_id = payment_signals.user_id
 left join attempt_peaks on users.user_id = attempt_peaks.user_id
-left join login_signals on users.user_id = login_signals.user_id
-left join device_signals on users.user_id = device_signals.user_id
-left join failed_login_peaks on users.user_id = failed_login_peaks.user_id
+left join event_signals on users.user_id = event_signals.user_id
 left join payout_signals on users.user_id = payout_signals.user_id
 left join sales on users.user_id = sales.user_id
 left join purchases on users.user_id = purchases.user_id
