@@ -56,34 +56,54 @@ sized as (
     from members
 ),
 
-groups as (
+-- the channel and the campaign most members came from; a tie goes to the first in sort order, so
+-- the group's evidence does not depend on the order DuckDB's threads read the members in
+dominant_acquisition as (
     select
         component_id,
-        min(member_count) as member_count,
-        arg_min(user_id, (user_known_at, user_id)) as anchor_user_id,
-        min(user_known_at) as first_known_at,
-        min(signup_at) as first_signup_at,
-        max(signup_at) as last_signup_at,
-        max(signups_within_48h) as max_signups_within_48h,
-        count(*) filter (where bonus_redemptions > 0) as members_with_bonus,
-        sum(bonus_usd) as bonus_usd,
-        count(*) filter (where is_card_tester) as card_testers,
-        count(*) filter (where shows_takeover) as takeover_victims,
-        count(*) filter (where shows_mule_cashout) as cash_out_points,
-        sum(suspicious_declines) as suspicious_declines,
-        mode(acquisition_channel) as dominant_channel,
-        count(*) filter (where acquisition_channel = (
-            select mode(inner_members.acquisition_channel) from members as inner_members
-            where inner_members.component_id = sized.component_id
-        )) as dominant_channel_members,
-        mode(acquisition_campaign_id) as dominant_campaign_id,
-        count(*) filter (where referral_code in (
+        arg_min(acquisition_channel, (-channel_members, acquisition_channel)) as dominant_channel,
+        max(channel_members) as dominant_channel_members,
+        arg_min(acquisition_campaign_id, (-campaign_members, acquisition_campaign_id)) as dominant_campaign_id
+    from (
+        select
+            component_id,
+            acquisition_channel,
+            acquisition_campaign_id,
+            count(acquisition_channel) over (partition by component_id, acquisition_channel) as channel_members,
+            count(acquisition_campaign_id) over (
+                partition by component_id, acquisition_campaign_id
+            ) as campaign_members
+        from members
+    ) as member_acquisition
+    group by component_id
+),
+
+groups as (
+    select
+        sized.component_id,
+        min(sized.member_count) as member_count,
+        arg_min(sized.user_id, (sized.user_known_at, sized.user_id)) as anchor_user_id,
+        min(sized.user_known_at) as first_known_at,
+        min(sized.signup_at) as first_signup_at,
+        max(sized.signup_at) as last_signup_at,
+        max(sized.signups_within_48h) as max_signups_within_48h,
+        count(*) filter (where sized.bonus_redemptions > 0) as members_with_bonus,
+        sum(sized.bonus_usd) as bonus_usd,
+        count(*) filter (where sized.is_card_tester) as card_testers,
+        count(*) filter (where sized.shows_takeover) as takeover_victims,
+        count(*) filter (where sized.shows_mule_cashout) as cash_out_points,
+        sum(sized.suspicious_declines) as suspicious_declines,
+        any_value(dominant_acquisition.dominant_channel) as dominant_channel,
+        coalesce(any_value(dominant_acquisition.dominant_channel_members), 0) as dominant_channel_members,
+        any_value(dominant_acquisition.dominant_campaign_id) as dominant_campaign_id,
+        count(*) filter (where sized.referral_code in (
             select own.own_referral_code from members as own
             where own.component_id = sized.component_id
         )) as referred_within_group
     from sized
-    group by component_id
-    having min(member_count) >= 2
+    left join dominant_acquisition on sized.component_id = dominant_acquisition.component_id
+    group by sized.component_id
+    having min(sized.member_count) >= 2
 ),
 
 shared_identifiers as (
