@@ -23,8 +23,12 @@ with users as (
         and {{ among_keys_to_rebuild('user_id', 'user_id') }}
 ),
 
+-- each event carries its user's signup time and country, so no later step joins the users again
 events as (
-    select events.*
+    select
+        events.*,
+        users.created_at as user_created_at,
+        users.country_code as user_country_code
     from {{ ref('stg_events__app_events') }} as events
     inner join users on events.user_id = users.user_id
     where {{ known_by_cutoff('events._batch_at', 'events.occurred_at') }}
@@ -36,23 +40,23 @@ user_devices as (
     select
         user_id,
         device_id,
+        user_created_at,
         min(occurred_at) as first_used_at,
         bool_or(event_type in ('login', 'login_failed', 'password_reset')) as has_account_event
     from events
     where device_id is not null
-    group by user_id, device_id
+    group by user_id, device_id, user_created_at
 ),
 
 device_signals as (
     select
-        user_devices.user_id,
+        user_id,
         count(*) as devices_used,
         count(*) filter (
-            where user_devices.has_account_event and user_devices.first_used_at > users.created_at + interval 1 day
+            where has_account_event and first_used_at > user_created_at + interval 1 day
         ) as new_devices_after_signup
     from user_devices
-    inner join users on user_devices.user_id = users.user_id
-    group by user_devices.user_id
+    group by user_id
 ),
 
 failed_login_windows as (
@@ -76,19 +80,18 @@ failed_login_peaks as (
 
 login_signals as (
     select
-        events.user_id,
-        count(*) filter (where events.event_type = 'login') as logins,
-        count(*) filter (where events.event_type = 'login_failed') as failed_logins,
-        count(*) filter (where events.event_type = 'password_reset') as password_resets,
-        count(*) filter (where events.event_type = 'payout_method_added') as payout_methods_added,
-        count(distinct events.country_code) as event_countries,
+        user_id,
+        count(*) filter (where event_type = 'login') as logins,
+        count(*) filter (where event_type = 'login_failed') as failed_logins,
+        count(*) filter (where event_type = 'password_reset') as password_resets,
+        count(*) filter (where event_type = 'payout_method_added') as payout_methods_added,
+        count(distinct country_code) as event_countries,
         count(*) filter (
-            where events.event_type = 'login' and events.country_code <> users.country_code
+            where event_type = 'login' and country_code <> user_country_code
         ) as logins_from_other_country,
-        min(events.occurred_at) filter (where events.event_type = 'password_reset') as first_password_reset_at
+        min(occurred_at) filter (where event_type = 'password_reset') as first_password_reset_at
     from events
-    inner join users on events.user_id = users.user_id
-    group by events.user_id
+    group by user_id
 )
 
 select
