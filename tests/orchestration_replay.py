@@ -3,19 +3,24 @@
 Used by the orchestration tests and handy by hand:
 
     python tests/orchestration_replay.py compare a.duckdb b.duckdb
-    python tests/orchestration_replay.py replay ZONE WORKDIR [SLICES | CUTOFF,CUTOFF,...]
+    python tests/orchestration_replay.py replay ZONE WORKDIR [SLICES | CUTOFF,CUTOFF,...] [KILL_AT]
 
 `replay` is the acceptance check of [6/8] on any landing zone: one `dbt build --full-refresh` of
 the whole zone, then the zone delivered in slices (four of equal delivery hours by default, or up
 to the batches given), each followed by the T+hours job as `make refresh` runs it; it prints the
 marts that read empty after each slice and exits 1 if any table differs from the full build.
+With KILL_AT (text of a dbt log line, e.g. "START python table model
+intermediate.int_risk_model__registry"), a `make rebuild` of the slices delivered so far is killed
+with SIGKILL when its log first shows that line, just before the last slice is delivered.
 """
 
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -170,10 +175,32 @@ def empty_marts(warehouse: Path) -> list[str]:
         ]
 
 
-def replay(zone: Path, workdir: Path, cutoffs: list[str]) -> dict[str, str]:
+def kill_rebuild_at(python: Path, project: Path, environment: dict, log: Path, line: str) -> None:
+    """Start the T+1 job (`make rebuild`) and SIGKILL it when its log first shows `line`."""
+    with log.open("w") as output:
+        rebuild = subprocess.Popen(
+            [python, "-m", "orchestration.cli", "rebuild"],
+            cwd=project,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    while line not in log.read_text() and rebuild.poll() is None:
+        time.sleep(0.2)
+    if rebuild.poll() is not None:
+        raise RuntimeError(f"the rebuild ended before its log showed {line!r}")
+    os.kill(rebuild.pid, signal.SIGKILL)
+    rebuild.wait()
+    print(f"rebuild killed at {line!r}", flush=True)
+
+
+def replay(
+    zone: Path, workdir: Path, cutoffs: list[str], kill_at: str | None = None
+) -> dict[str, str]:
     """Full build of `zone`, then its deliveries up to each cutoff through the T+hours job, in
-    `workdir`; the tables that differ (the paths in `_file` left out: the slices are linked
-    elsewhere)."""
+    `workdir` (with `kill_at`, a rebuild killed at that log line before the last slice); the
+    tables that differ (the paths in `_file` left out: the slices are linked elsewhere)."""
     project = Path(__file__).resolve().parents[1]
     python = Path(sys.executable)
     full, raw = workdir / "full.duckdb", workdir / "raw"
@@ -206,7 +233,10 @@ def replay(zone: Path, workdir: Path, cutoffs: list[str]) -> dict[str, str]:
         "SERVING_PATH": str(workdir / "serving.duckdb"),
         "REPORTS_DIR": str(workdir / "reports"),
     }
-    for cutoff in cutoffs:
+    for number, cutoff in enumerate(cutoffs, start=1):
+        if kill_at and number == len(cutoffs):
+            environment = {**os.environ, **replayed}
+            kill_rebuild_at(python, project, environment, workdir / "killed_rebuild.log", kill_at)
         linked = deliver_until(zone, raw, cutoff)
         with (workdir / f"refresh_{cutoff}.log").open("w") as log:
             subprocess.run(
@@ -226,10 +256,11 @@ def replay(zone: Path, workdir: Path, cutoffs: list[str]) -> dict[str, str]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) in (4, 5) and sys.argv[1] == "replay":
-        zone, how = Path(sys.argv[2]).resolve(), sys.argv[4] if len(sys.argv) == 5 else "4"
+    if len(sys.argv) in (4, 5, 6) and sys.argv[1] == "replay":
+        zone, how = Path(sys.argv[2]).resolve(), sys.argv[4] if len(sys.argv) >= 5 else "4"
         cuts = slice_cutoffs(zone, int(how)) if how.isdigit() else how.split(",")
-        found = replay(zone, Path(sys.argv[3]).resolve(), cuts)
+        kill_at = sys.argv[5] if len(sys.argv) == 6 else None
+        found = replay(zone, Path(sys.argv[3]).resolve(), cuts, kill_at)
         for table, reason in found.items():
             print(f"{table}: {reason}")
         print("identical to the full build" if not found else f"{len(found)} table(s) differ")
