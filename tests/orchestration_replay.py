@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 
 import duckdb
+from conftest import PROJECT_DIR, run_dbt
+from orchestration_fixtures import PYTHON, start_cli
 
 BATCH = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2})\.[A-Za-z]+$")
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts", "audit")
@@ -175,17 +177,9 @@ def empty_marts(warehouse: Path) -> list[str]:
         ]
 
 
-def kill_rebuild_at(python: Path, project: Path, environment: dict, log: Path, line: str) -> None:
+def kill_rebuild_at(environment: dict, log: Path, line: str) -> None:
     """Start the T+1 job (`make rebuild`) and SIGKILL it when its log first shows `line`."""
-    with log.open("w") as output:
-        rebuild = subprocess.Popen(
-            [python, "-m", "orchestration.cli", "rebuild"],
-            cwd=project,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    rebuild = start_cli("rebuild", environment, log)
     while line not in log.read_text() and rebuild.poll() is None:
         time.sleep(0.2)
     if rebuild.poll() is not None:
@@ -201,31 +195,13 @@ def replay(
     """Full build of `zone`, then its deliveries up to each cutoff through the T+hours job, in
     `workdir` (with `kill_at`, a rebuild killed at that log line before the last slice); the
     tables that differ (the paths in `_file` left out: the slices are linked elsewhere)."""
-    project = Path(__file__).resolve().parents[1]
-    python = Path(sys.executable)
     full, raw = workdir / "full.duckdb", workdir / "raw"
     raw.mkdir(parents=True, exist_ok=False)
-    subprocess.run(
-        [
-            python.with_name("dbt"),
-            "build",
-            "--full-refresh",
-            "--exclude-resource-type",
-            "unit_test",
-            "--target-path",
-            workdir / "full_target",
-            "--log-path",
-            workdir / "full_logs",
-        ],
-        cwd=project,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        env={
-            **os.environ,
-            "RAW_ROOT": str(zone),
-            "WAREHOUSE_PATH": str(full),
-            "DBT_PROFILES_DIR": str(project),
-        },
+    run_dbt(
+        ["build", "--full-refresh", "--exclude-resource-type", "unit_test"],
+        zone,
+        full,
+        workdir / "full_target",
     )
     replayed = {
         "RAW_ROOT": str(raw),
@@ -233,19 +209,19 @@ def replay(
         "SERVING_PATH": str(workdir / "serving.duckdb"),
         "REPORTS_DIR": str(workdir / "reports"),
     }
+    environment = {**os.environ, **replayed}
     for number, cutoff in enumerate(cutoffs, start=1):
         if kill_at and number == len(cutoffs):
-            environment = {**os.environ, **replayed}
-            kill_rebuild_at(python, project, environment, workdir / "killed_rebuild.log", kill_at)
+            kill_rebuild_at(environment, workdir / "killed_rebuild.log", kill_at)
         linked = deliver_until(zone, raw, cutoff)
         with (workdir / f"refresh_{cutoff}.log").open("w") as log:
             subprocess.run(
-                [python, "-m", "orchestration.cli", "refresh"],
-                cwd=project,
+                [PYTHON, "-m", "orchestration.cli", "refresh"],
+                cwd=PROJECT_DIR,
                 check=True,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, **replayed},
+                env=environment,
             )
         empty = empty_marts(Path(replayed["SERVING_PATH"]))
         print(
