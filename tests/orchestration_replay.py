@@ -7,8 +7,9 @@ Used by the orchestration tests and handy by hand:
 
 `replay` is the acceptance check of [6/8] on any landing zone: one `dbt build --full-refresh` of
 the whole zone, then the zone delivered in slices (four of equal delivery hours by default, or up
-to the batches given), each followed by the T+hours job as `make refresh` runs it; it prints the
-marts that read empty after each slice and exits 1 if any table differs from the full build.
+to each batch given and then to the zone's newest), each followed by the T+hours job as `make
+refresh` runs it; it prints the marts that read empty after each slice and exits 1 if any table
+differs from the full build.
 With KILL_AT (text of a dbt log line, e.g. "START python table model
 intermediate.int_risk_model__registry"), a `make rebuild` of the slices delivered so far is killed
 with SIGKILL when its log first shows that line, just before the last slice is delivered.
@@ -195,6 +196,9 @@ def replay(
     """Full build of `zone`, then its deliveries up to each cutoff through the T+hours job, in
     `workdir` (with `kill_at`, a rebuild killed at that log line before the last slice); the
     tables that differ (the paths in `_file` left out: the slices are linked elsewhere)."""
+    newest = batches(zone)[-1]
+    if cutoffs[-1] < newest:  # the full build reads the whole zone; so must the last slice
+        cutoffs = [*cutoffs, newest]
     full, raw = workdir / "full.duckdb", workdir / "raw"
     raw.mkdir(parents=True, exist_ok=False)
     run_dbt(
