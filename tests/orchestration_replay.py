@@ -21,12 +21,11 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 from conftest import PROJECT_DIR, run_dbt
-from orchestration_fixtures import PYTHON, start_cli
+from orchestration_fixtures import PYTHON, start_cli, wait_for
 
 BATCH = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2})\.[A-Za-z]+$")
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts", "audit")
@@ -181,8 +180,7 @@ def empty_marts(warehouse: Path) -> list[str]:
 def kill_rebuild_at(environment: dict, log: Path, line: str) -> None:
     """Start the T+1 job (`make rebuild`) and SIGKILL it when its log first shows `line`."""
     rebuild = start_cli("rebuild", environment, log)
-    while line not in log.read_text() and rebuild.poll() is None:
-        time.sleep(0.2)
+    wait_for(lambda: line in log.read_text() or rebuild.poll() is not None, timeout=math.inf)
     if rebuild.poll() is not None:
         raise RuntimeError(f"the rebuild ended before its log showed {line!r}")
     os.kill(rebuild.pid, signal.SIGKILL)
